@@ -1,0 +1,3 @@
+"""Borderless: see where your data goes."""
+
+__version__ = "0.1.0"

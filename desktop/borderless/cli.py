@@ -1,0 +1,269 @@
+"""The `borderless` command: a thin layer over the library (sources, pipeline, store, report)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from borderless import __version__, analysis, demo, paths
+from borderless.home import HOME_SETTING, home_country, normalise_country
+from borderless.model import ScanResult, Source, SourceKind
+from borderless.pipeline import Progress, inspect, scan
+from borderless.report import FORMATS, ReportExistsError, write_report
+from borderless.sources import SourceError
+from borderless.sources.discovery import discover, sources_for_path
+from borderless.store import Store
+
+KEEP_URLS_SETTING = "keep_urls"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def data_dir_option(function: F) -> F:
+    """The --data-dir option every command shares."""
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=f"Folder of the audit database (default: ${paths.DATA_DIR_VARIABLE}, else "
+        "the platform's user data folder).",
+    )(function)
+
+
+def _open_store(folder: Path) -> Store:
+    paths.ensure_private_dir(folder)
+    try:
+        return Store.open(paths.audit_path(folder))
+    except RuntimeError as error:  # a newer schema
+        raise click.ClickException(str(error)) from error
+
+
+def _progress_printer() -> Callable[[Progress], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(progress: Progress) -> None:
+        click.echo(f"[{progress.done}/{progress.total}] {progress.stage}", err=True)
+
+    return show
+
+
+def _summary_line(result: ScanResult) -> str:
+    read = sum(outcome.visits_read for outcome in result.outcomes)
+    skipped = sum(outcome.visits_skipped for outcome in result.outcomes)
+    ok = len(result.outcomes) - len(result.failed)
+    parts = [
+        f"Scanned {ok} of {len(result.outcomes)} source{'s' if len(result.outcomes) != 1 else ''}:",
+        f"{read:,} visits read, {result.visits_added:,} new",
+    ]
+    text = " ".join(parts)
+    if skipped:
+        text += f", {skipped:,} without a web host skipped"
+    if result.failed:
+        text += f"; {len(result.failed)} could not be read"
+    if result.cancelled:
+        text += " (cancelled: the sources in progress were not stored)"
+    return text + "."
+
+
+def _run_scan(store: Store, sources: Sequence[Source]) -> ScanResult:
+    keep_urls = store.setting(KEEP_URLS_SETTING) == "1"
+    result = scan(store, sources, keep_urls=keep_urls, progress=_progress_printer())
+    for outcome in result.failed:
+        click.echo(f"error: {outcome.error}", err=True)
+    click.echo(_summary_line(result))
+    return result
+
+
+def _print_audit_summary(store: Store, folder: Path) -> None:
+    totals = analysis.totals(store)
+    period = analysis.period(store)
+    if not totals.visits:
+        return
+    click.echo(
+        f"The audit in {folder} holds {totals.visits:,} visits to {totals.domains:,} hosts "
+        f"({totals.registrable_domains:,} domains) from {period.first_visit} to "
+        f"{period.last_visit}; {totals.user_initiated_visits:,} of them started by you."
+    )
+    top = analysis.domain_summaries(store)[:10]
+    if top:
+        click.echo("Most visited:")
+        for domain in top:
+            click.echo(f"  {domain.visits:>8,}  {domain.host_display}")
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(__version__, prog_name="borderless")
+@data_dir_option
+@click.pass_context
+def cli(context: click.Context, data_dir: Path | None) -> None:
+    """Borderless shows where your data goes: which sites you visit, and (coming) the countries
+    and companies behind them, from the evidence already on your computer. It only ever reads
+    copies of your browsers' files and sends nothing anywhere.
+
+    With no command it scans every browser profile it finds (or, if there is none, a demo
+    persona) and prints a summary; the desktop window will open here instead once it exists.
+    """
+    if context.invoked_subcommand is not None:
+        return
+    folder = paths.data_dir(data_dir)
+    sources = discover()
+    if not sources:
+        click.echo("No browser history found on this computer; showing a demo persona instead.")
+        context.invoke(demo_command, data_dir=data_dir)
+        return
+    with _open_store(folder) as store:
+        _run_scan(store, sources)
+        _print_audit_summary(store, folder)
+    click.echo("Write a report with: borderless report --format json --output report.json")
+
+
+@cli.command("sources")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def sources_command(data_dir: Path | None, as_json: bool) -> None:
+    """List the browser history found on this computer: browser, profile, path and rows,
+    and what could not be read and why. Reads copies only; stores nothing."""
+    summaries = [inspect(source) for source in discover()]
+    if as_json:
+        rows = [
+            {
+                "kind": summary.source.kind.value,
+                "browser": summary.source.browser,
+                "profile": summary.source.profile,
+                "path": str(summary.source.path),
+                "rows": summary.rows,
+                "problem": summary.problem,
+            }
+            for summary in summaries
+        ]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not summaries:
+        click.echo("No browser history found. Try `borderless demo`, or scan a file or folder.")
+        return
+    for summary in summaries:
+        status = f"{summary.rows:,} rows" if summary.rows is not None else "cannot be read"
+        click.echo(
+            f"{summary.source.browser:<20} {summary.source.profile:<20} {status:>14}  "
+            f"{summary.source.path}"
+        )
+        if summary.problem:
+            click.echo(f"    {summary.problem}")
+
+
+@cli.command("scan")
+@click.argument("targets", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--home", help="Your home country as a two-letter code (BR, JP, DE, ...); saved.")
+@click.option(
+    "--keep-urls/--hosts-only",
+    default=None,
+    help="Also store full URLs (without user names or passwords) from now on, or go back to "
+    "hosts only. Saved; hosts only is the default.",
+)
+@data_dir_option
+def scan_command(
+    targets: tuple[Path, ...], home: str | None, keep_urls: bool | None, data_dir: Path | None
+) -> None:
+    """Read browser history into the audit. With no TARGETS, every profile found on this
+    computer; a TARGET may be a profile folder, a browser folder, or a History / places.sqlite
+    file. Rescanning adds only what is new."""
+    folder = paths.data_dir(data_dir)
+    sources: list[Source] = []
+    problems: list[str] = []
+    if targets:
+        for target in targets:
+            try:
+                sources.extend(sources_for_path(target))
+            except SourceError as error:
+                problems.append(str(error))
+    else:
+        sources = discover()
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    with _open_store(folder) as store:
+        if home is not None:
+            try:
+                store.set_setting(HOME_SETTING, normalise_country(home))
+            except ValueError as error:
+                raise click.BadParameter(str(error), param_hint="--home") from error
+        if keep_urls is not None:
+            store.set_setting(KEEP_URLS_SETTING, "1" if keep_urls else "0")
+        if not sources:
+            if not problems:
+                click.echo("No browser history found. Try `borderless demo`.", err=True)
+            sys.exit(1)
+        result = _run_scan(store, sources)
+    if problems or (result.outcomes and len(result.failed) == len(result.outcomes)):
+        sys.exit(1)
+
+
+@cli.command("report")
+@click.option(
+    "--format",
+    "report_format",
+    type=click.Choice(sorted(FORMATS)),
+    required=True,
+    help="json: the whole audit (schema borderless-report/1); csv: one row per host.",
+)
+@click.option("--output", required=True, help="File to write, or - for standard output.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--demo", "use_demo", is_flag=True, help="Report the demo persona's audit.")
+@data_dir_option
+def report_command(
+    report_format: str, output: str, force: bool, use_demo: bool, data_dir: Path | None
+) -> None:
+    """Write a report of the audit. See docs/report-format.md for the JSON layout."""
+    folder = paths.data_dir(data_dir)
+    if use_demo:
+        folder = paths.demo_dir(folder)
+    if not paths.audit_path(folder).exists():
+        raise click.ClickException(
+            f"no audit in {folder} yet: run `borderless scan` (or `borderless demo`) first"
+        )
+    with _open_store(folder) as store:
+        try:
+            write_report(store, report_format, output, force=force)
+        except ReportExistsError as error:
+            raise click.ClickException(str(error)) from error
+        except OSError as error:
+            raise click.ClickException(f"cannot write {output}: {error.strerror}") from error
+    if output != "-":
+        click.echo(f"Wrote {output}", err=True)
+
+
+@cli.command("demo")
+@click.option("--persona", "persona_id", default=None, help="Which persona (default: the first).")
+@data_dir_option
+def demo_command(persona_id: str | None, data_dir: Path | None) -> None:
+    """Scan a demo persona: the made-up history of a fictional person, written in the real
+    Chromium format and read like a real profile. It is kept apart from your own audit
+    (in the data folder's demo/ subfolder)."""
+    try:
+        person = demo.persona(persona_id)
+    except KeyError as error:
+        raise click.BadParameter(str(error.args[0]), param_hint="--persona") from error
+    folder = paths.demo_dir(paths.data_dir(data_dir))
+    history = demo.history_path(paths.data_dir(data_dir), person)
+    paths.ensure_private_dir(history.parent)
+    demo.write_history(person, history)
+    click.echo(f"Demo persona: {person.name}. {person.description}")
+    with _open_store(folder) as store:
+        store.set_setting(HOME_SETTING, person.home_country)
+        source = Source(
+            kind=SourceKind.CHROMIUM, browser=f"{person.browser} (demo)", profile=person.name,
+            path=history,
+        )  # fmt: skip
+        _run_scan(store, [source])
+        _print_audit_summary(store, folder)
+        click.echo(f"Home country: {home_country(store)}.")
+    click.echo("Write its report with: borderless report --demo --format json --output demo.json")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `borderless` script and `python -m borderless`."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="borderless")

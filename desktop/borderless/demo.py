@@ -1,0 +1,159 @@
+"""Demo personas: the synthetic history of a fictional person, in the real Chromium schema.
+
+A computer with no browser data (a classroom's, a fresh install) still has something to show: the
+persona's history is written as a Chromium ``History`` file, into the schema the real Chromium
+writes, and scanned through the same pipeline as a person's own. It is generated from a seed and
+the persona's description in ``resources/demo/personas.json``, so it is the same every time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from borderless import paths
+from borderless.sources import chromium
+
+_CORE_CODES = {
+    "link": 0,
+    "typed": 1,
+    "bookmark": 2,
+    "generated": 5,
+    "form_submit": 7,
+    "reload": 8,
+    "keyword": 9,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    id: str
+    name: str
+    description: str
+    home_country: str
+    browser: str
+    data: dict[str, Any]
+
+
+def personas() -> list[Persona]:
+    """The personas shipped with the app."""
+    document = json.loads((paths.resources_dir() / "demo" / "personas.json").read_text("utf-8"))
+    return [
+        Persona(
+            id=entry["id"],
+            name=entry["name"],
+            description=entry["description"],
+            home_country=entry["home_country"],
+            browser=entry["browser"],
+            data=entry,
+        )
+        for entry in document["personas"]
+    ]
+
+
+def persona(identifier: str | None = None) -> Persona:
+    """The persona with this id, or the first one."""
+    available = personas()
+    if identifier is None:
+        return available[0]
+    for candidate in available:
+        if candidate.id == identifier:
+            return candidate
+    names = ", ".join(candidate.id for candidate in available)
+    raise KeyError(f"no demo persona {identifier!r} (there are: {names})")
+
+
+def _chromium_time(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * 1_000_000) + chromium.UNIX_EPOCH_OFFSET_US
+
+
+def _signed(value: int) -> int:
+    """Chromium stores the 32-bit transition in a signed column."""
+    return value - (1 << 32) if value >= (1 << 31) else value
+
+
+def write_history(person: Persona, path: Path) -> int:
+    """Write the persona's history as a Chromium `History` file; returns the navigations made."""
+    data = person.data
+    rng = random.Random(data["seed"])
+    schema = (paths.resources_dir() / "demo" / "chromium-history.sql").read_text("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    connection = sqlite3.connect(path)
+    try:
+        connection.executescript(schema)
+        url_ids: dict[str, int] = {}
+
+        def url_id(url: str, moment: int) -> int:
+            if url not in url_ids:
+                cursor = connection.execute(
+                    "INSERT INTO urls (url, title, visit_count, typed_count, last_visit_time,"
+                    " hidden) VALUES (?, '', 0, 0, ?, 0)",
+                    [url, moment],
+                )
+                url_ids[url] = int(cursor.lastrowid or 0)
+            connection.execute(
+                "UPDATE urls SET visit_count = visit_count + 1, last_visit_time = ? WHERE id = ?",
+                [moment, url_ids[url]],
+            )
+            return url_ids[url]
+
+        sites = data["sites"]
+        weights = [site["weight"] for site in sites]
+        local = dt.timezone(dt.timedelta(hours=data["utc_offset_hours"]))
+        start = dt.datetime.fromisoformat(data["start"]).replace(tzinfo=local)
+        low, high = data["navigations_per_day"]
+        navigations = 0
+        for day in range(data["days"]):
+            count = rng.randint(low, high)
+            # Three sittings a day: before class, at lunch, and the evening.
+            minutes = sorted(
+                rng.choice([rng.randint(420, 540), rng.randint(720, 840), rng.randint(1140, 1439)])
+                for _ in range(count)
+            )
+            for minute in minutes:
+                site = rng.choices(sites, weights=weights)[0]
+                number = rng.randint(1000, 99999)
+                moment = start + dt.timedelta(days=day, minutes=minute, seconds=rng.randint(0, 59))
+                hops = [*site.get("redirected_from", []), site["url"]]
+                core = _CORE_CODES[site["transition"]]
+                from_visit = 0
+                for index, hop in enumerate(hops):
+                    flags = core
+                    flags |= chromium.CHAIN_START if index == 0 else chromium.SERVER_REDIRECT
+                    if index == len(hops) - 1:
+                        flags |= chromium.CHAIN_END
+                    when = _chromium_time(moment) + index * 90_000
+                    cursor = connection.execute(
+                        "INSERT INTO visits (url, visit_time, from_visit, transition,"
+                        " visit_duration) VALUES (?, ?, ?, ?, ?)",
+                        [
+                            url_id(hop.format(n=number), when),
+                            when,
+                            from_visit,
+                            _signed(flags),
+                            0 if index < len(hops) - 1 else rng.randint(0, 600_000_000),
+                        ],
+                    )
+                    from_visit = int(cursor.lastrowid or 0)
+                if rng.random() < data["synced_share"]:
+                    # Seen on her phone and synced here: not a visit made on this computer.
+                    connection.execute(
+                        "INSERT INTO visit_source (id, source) VALUES (?, ?)",
+                        [from_visit, chromium.SOURCE_SYNCED],
+                    )
+                navigations += 1
+        connection.commit()
+    finally:
+        connection.close()
+    return navigations
+
+
+def history_path(data_folder: Path, person: Persona) -> Path:
+    """Where the persona's generated History lives, inside the demo's own data folder."""
+    return paths.demo_dir(data_folder) / "personas" / person.id / "History"

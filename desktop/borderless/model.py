@@ -1,0 +1,109 @@
+"""Values passed between the layers: sources, store, pipeline, reports. Standard library only."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SourceKind(enum.StrEnum):
+    """The format of a piece of evidence; it decides which reader opens it."""
+
+    CHROMIUM = "chromium"
+    FIREFOX = "firefox"
+
+
+class Transition(enum.StrEnum):
+    """How a visit came about, in one vocabulary for every browser."""
+
+    LINK = "link"
+    TYPED = "typed"
+    BOOKMARK = "bookmark"
+    GENERATED = "generated"  # chosen from the address bar's suggestions
+    FORM_SUBMIT = "form_submit"
+    KEYWORD = "keyword"  # a search keyword typed in the address bar
+    DOWNLOAD = "download"
+    FRAMED_LINK = "framed_link"  # a link followed inside a frame
+    SUBFRAME = "subframe"
+    EMBED = "embed"
+    AUTO_TOPLEVEL = "auto_toplevel"  # opened by the browser (start page, command line)
+    KEYWORD_GENERATED = "keyword_generated"
+    RELOAD = "reload"
+    REDIRECT = "redirect"  # the end of a redirect chain whose start is gone
+    OTHER = "other"
+
+
+# Visits a person starts. Subframes, embeds, reloads, redirects without a known start and pages the
+# browser opened by itself are the browser's doing; synced visits happened on another device.
+USER_TRANSITIONS = frozenset(
+    {
+        Transition.LINK,
+        Transition.TYPED,
+        Transition.BOOKMARK,
+        Transition.GENERATED,
+        Transition.FORM_SUBMIT,
+        Transition.KEYWORD,
+        Transition.DOWNLOAD,
+        Transition.FRAMED_LINK,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One piece of local evidence: a browser profile's history database."""
+
+    kind: SourceKind
+    browser: str  # the product a person knows: "Chromium", "Google Chrome", "Firefox"
+    profile: str  # the profile's display name, or its folder name
+    path: Path  # the database file itself
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """Evidence that was found but could not be read, and why, in words for a person."""
+
+    source: Source
+    problem: str
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """A network host name in canonical form (ASCII, punycode for IDN, lower case)."""
+
+    name: str
+    registrable_domain: str | None  # eTLD+1; None for IP literals and bare names like localhost
+    is_ip: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOutcome:
+    """What a scan did with one source."""
+
+    source: Source
+    visits_read: int = 0  # visits in the source, a redirect chain counted once
+    visits_added: int = 0  # of those, not stored before
+    visits_skipped: int = 0  # no web host (file:, data:, about:, ...) or an unusable host
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """The outcome of one scan, for the summary line and the app."""
+
+    scan_id: int
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def visits_added(self) -> int:
+        return sum(outcome.visits_added for outcome in self.outcomes)
+
+    @property
+    def visits_read(self) -> int:
+        return sum(outcome.visits_read for outcome in self.outcomes)
+
+    @property
+    def failed(self) -> list[SourceOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.error is not None]

@@ -1,0 +1,153 @@
+"""The one place that wires sources to the store. The CLI and the app both scan through here."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from borderless.domains import host_of_authority, strip_credentials
+from borderless.model import ScanResult, Source, SourceOutcome
+from borderless.sources import SourceError, history_reader
+from borderless.sources.snapshot import describe_database_error, open_read_only, snapshot
+from borderless.store import MAX_ATTACHED_SOURCES, Store
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a scan is: `done` of `total` sources finished, and what it is doing now."""
+
+    done: int
+    total: int
+    stage: str
+
+
+ProgressCallback = Callable[[Progress], None]
+CancelledCallback = Callable[[], bool]
+
+
+class ScanCancelledError(Exception):
+    """The person cancelled; the transaction in progress was rolled back."""
+
+
+def _import_source(
+    store: Store, scan_id: int, source: Source, source_id: int, keep_urls: bool
+) -> SourceOutcome:
+    """Read one source into the store. Raises SourceError with the source named."""
+    with snapshot(source.path) as copy:
+        try:
+            connection = open_read_only(copy)
+            try:
+                query = history_reader(source.kind)(connection)
+            finally:
+                connection.close()
+            clean_url = strip_credentials if keep_urls else None
+            counts = store.import_history(
+                source_id, scan_id, copy, query, host_of_authority, clean_url
+            )
+        except SourceError as error:
+            raise SourceError(f"{source.path}: {error}") from error
+        except sqlite3.OperationalError as error:
+            if "interrupted" in str(error):
+                raise ScanCancelledError from error
+            raise SourceError(f"{source.path}: {describe_database_error(error)}") from error
+        except sqlite3.DatabaseError as error:
+            raise SourceError(f"{source.path}: {describe_database_error(error)}") from error
+    return SourceOutcome(
+        source=source,
+        visits_read=counts.read,
+        visits_added=counts.added,
+        visits_skipped=counts.skipped,
+    )
+
+
+def scan(
+    store: Store,
+    sources: Sequence[Source],
+    *,
+    keep_urls: bool = False,
+    progress: ProgressCallback | None = None,
+    cancelled: CancelledCallback | None = None,
+) -> ScanResult:
+    """Read every source into the store; a source that fails is reported and skipped.
+
+    Sources are read in groups of up to MAX_ATTACHED_SOURCES, each group in one transaction
+    (SQLite attaches no more databases at once). Cancelling rolls back the group in progress;
+    groups already finished stay stored.
+
+    Args:
+        store: the audit to add to.
+        sources: the history databases to read.
+        keep_urls: store full URLs (without credentials) as well as hosts.
+        progress: told before each source and at the end.
+        cancelled: polled often; returning True stops the scan within a fraction of a second.
+    """
+    scan_id = store.begin_scan()
+    result = ScanResult(scan_id=scan_id)
+
+    def report(stage: str) -> None:
+        if progress is not None:
+            progress(Progress(len(result.outcomes), len(sources), stage))
+
+    if cancelled is not None:
+        store.set_progress_handler(lambda: 1 if cancelled() else 0, every=20_000)
+    try:
+        for start in range(0, len(sources), MAX_ATTACHED_SOURCES):
+            group = sources[start : start + MAX_ATTACHED_SOURCES]
+            outcomes: list[SourceOutcome] = []
+            with store.transaction():
+                for source in group:
+                    if cancelled is not None and cancelled():
+                        raise ScanCancelledError
+                    report(f"Reading {source.browser} ({source.profile})")
+                    source_id = store.source_id(source)
+                    try:
+                        with store.savepoint():
+                            outcome = _import_source(store, scan_id, source, source_id, keep_urls)
+                    except SourceError as error:
+                        outcome = SourceOutcome(source=source, error=str(error))
+                    store.record_source_status(source_id, outcome.error)
+                    outcomes.append(outcome)
+            result.outcomes.extend(outcomes)
+    except ScanCancelledError:
+        result.cancelled = True
+    finally:
+        store.set_progress_handler(None)
+        status = "cancelled" if result.cancelled else "complete"
+        store.finish_scan(
+            scan_id,
+            status,
+            visits_added=result.visits_added,
+            sources_read=len(result.outcomes) - len(result.failed),
+            sources_failed=len(result.failed),
+        )
+    report("Cancelled" if result.cancelled else "Done")
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
+    """What `borderless sources` shows for one source: its rows, or why it cannot be read."""
+
+    source: Source
+    rows: int | None
+    problem: str | None
+
+
+def inspect(source: Source) -> SourceSummary:
+    """Count a source's raw visit rows from a snapshot, or say what stops it being read."""
+    try:
+        with snapshot(source.path) as copy:
+            connection = open_read_only(copy)
+            try:
+                query = history_reader(source.kind)(connection)
+                rows = int(connection.execute(query.rows.format(src="main")).fetchone()[0])
+            finally:
+                connection.close()
+    except SourceError as error:
+        text = str(error)
+        prefix = f"{source.path}: "
+        return SourceSummary(source, None, text.removeprefix(prefix))
+    except sqlite3.DatabaseError as error:
+        return SourceSummary(source, None, describe_database_error(error))
+    return SourceSummary(source, rows, None)

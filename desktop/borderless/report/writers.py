@@ -1,0 +1,95 @@
+"""Writing reports to files: atomically, never over an existing file unless asked to."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from borderless.report.content import build_report
+from borderless.store import Store
+
+# Cells a spreadsheet would run as a formula; browser data is untrusted text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+DOMAIN_COLUMNS = (
+    "host",
+    "host_display",
+    "registrable_domain",
+    "is_ip",
+    "visits",
+    "user_initiated_visits",
+    "first_seen",
+    "last_seen",
+    "sources",
+)
+
+
+class ReportExistsError(Exception):
+    """The output file exists and overwriting was not asked for."""
+
+
+def neutralise_cell(value: object) -> str:
+    """A CSV cell that no spreadsheet will run as a formula (a leading quote makes it text)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def render_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_csv(report: dict[str, Any]) -> str:
+    """The domains table, one row per host, with a header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(DOMAIN_COLUMNS)
+    for domain in report["domains"]:
+        row = dict(domain, sources=" ".join(str(source) for source in domain["sources"]))
+        writer.writerow([neutralise_cell(_csv_value(row[column])) for column in DOMAIN_COLUMNS])
+    return buffer.getvalue()
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {"json": render_json, "csv": render_csv}
+
+
+def write_atomically(path: Path, text: str, *, force: bool) -> None:
+    """Write `text` to `path` through a temporary file and a rename, so no half report is left.
+
+    Raises:
+        ReportExistsError: `path` exists and `force` is false.
+    """
+    if path.exists() and not force:
+        raise ReportExistsError(f"{path} exists; choose another name or pass --force to replace it")
+    folder = path.parent if str(path.parent) else Path(".")
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        # utf-8-sig for CSV would help old Excel, but breaks other readers; plain UTF-8 it is.
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o600)  # a report can reveal as much as the audit itself
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_report(store: Store, report_format: str, output: str, *, force: bool = False) -> None:
+    """Build the report and write it to `output` ("-" for standard output)."""
+    text = FORMATS[report_format](build_report(store))
+    if output == "-":
+        sys.stdout.write(text)
+        return
+    write_atomically(Path(output), text, force=force)

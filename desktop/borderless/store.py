@@ -1,0 +1,403 @@
+"""The audit database: the only module that writes SQL.
+
+One SQLite file in the data folder, readable by its owner only (it holds a person's browsing
+history). The schema is versioned with ``PRAGMA user_version`` and migrated forward on open. A scan
+writes inside a transaction, so a crash leaves the audit as it was before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from borderless.domains import WEB_SCHEMES
+from borderless.model import Host, Source
+from borderless.paths import ensure_private_dir
+from borderless.sources.history import HistoryQuery
+
+SCHEMA_VERSION = 1
+# SQLite attaches at most ten databases to a connection (the main one counts): the pipeline scans
+# sources in groups of this size, one transaction each.
+MAX_ATTACHED_SOURCES = 9
+
+
+def utc_now_text() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _migrate_to_1(db: sqlite_utils.Database) -> None:
+    db.table("settings").create({"key": str, "value": str}, pk="key")
+    db.table("sources").create(
+        {
+            "id": int,
+            "kind": str,
+            "browser": str,
+            "profile": str,
+            "path": str,
+            "first_scanned_at": str,
+            "last_scanned_at": str,
+            "last_status": str,  # "ok" or "error"
+            "last_error": str,
+        },
+        pk="id",
+        not_null={"kind", "browser", "profile", "path"},
+    )
+    db.table("sources").create_index(["path"], unique=True)
+    db.table("scans").create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running, complete, cancelled, failed
+            "visits_added": int,
+            "sources_read": int,
+            "sources_failed": int,
+        },
+        pk="id",
+    )
+    db.table("hosts").create(
+        {"id": int, "name": str, "registrable_domain": str, "is_ip": int},
+        pk="id",
+        not_null={"name"},
+    )
+    db.table("hosts").create_index(["name"], unique=True)
+    db.table("pages").create({"id": int, "url": str}, pk="id", not_null={"url"})
+    db.table("pages").create_index(["url"], unique=True)
+    db.execute(
+        """
+        CREATE TABLE visits (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            source_visit_id INTEGER NOT NULL,
+            visited_at_us INTEGER NOT NULL, -- microseconds since 1970-01-01 UTC
+            host_id INTEGER NOT NULL REFERENCES hosts(id),
+            transition TEXT NOT NULL,
+            synced INTEGER NOT NULL DEFAULT 0, -- happened on another device
+            page_id INTEGER REFERENCES pages(id), -- only when the person keeps full URLs
+            scan_id INTEGER REFERENCES scans(id)
+        )
+        """
+    )
+    # What makes a visit the same visit on a rescan. The time is part of it because browsers
+    # may hand out a deleted visit's id again once history is cleared.
+    db.table("visits").create_index(["source_id", "visited_at_us", "source_visit_id"], unique=True)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_to_1}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    """Visits of one source: counted in it, newly stored, and without a web host."""
+
+    read: int
+    added: int
+    skipped: int
+
+
+class Store:
+    """The audit database of one data folder."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self.connection = connection
+        self.db = sqlite_utils.Database(connection)
+        self._attached: list[str] = []
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open (creating if needed) the audit database at `path`, owner-only, and migrate it."""
+        ensure_private_dir(path.parent)
+        # Create the file before SQLite does, so it is never readable by others, not even briefly.
+        descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(descriptor)
+        if os.name == "posix" and path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+        connection = sqlite3.connect(path.as_uri(), uri=True, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        return cls._prepared(connection)
+
+    @classmethod
+    def in_memory(cls) -> Store:
+        connection = sqlite3.connect("file::memory:", uri=True, isolation_level=None)
+        return cls._prepared(connection)
+
+    @classmethod
+    def _prepared(cls, connection: sqlite3.Connection) -> Store:
+        # Foreign keys are declared (Datasette and other tools follow them) but not enforced:
+        # checking four parents per row would double the time of a million-visit import, and
+        # this module is the only writer.
+        connection.execute("PRAGMA synchronous=NORMAL")
+        store = cls(connection)
+        store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # Schema -----------------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.connection.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        """Bring the schema up to SCHEMA_VERSION, each step in its own transaction."""
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"this audit database was written by a newer Borderless (schema {version}); "
+                f"this version reads up to schema {SCHEMA_VERSION}"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                MIGRATIONS[target](self.db)
+                self.connection.execute(f"PRAGMA user_version={target}")
+
+    # Transactions -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing; databases attached inside are detached once it ends."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        else:
+            self.connection.execute("COMMIT")
+        finally:
+            self._detach_all()
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested all-or-nothing step: one source's import inside a scan's transaction."""
+        self.connection.execute("SAVEPOINT source")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK TO source")
+            self.connection.execute("RELEASE source")
+            raise
+        else:
+            self.connection.execute("RELEASE source")
+
+    def _detach_all(self) -> None:
+        while self._attached:
+            alias = self._attached.pop()
+            self.connection.execute(f"DETACH DATABASE {alias}")
+        # The temporary tables made for each attached snapshot go with it.
+        for (name,) in self.connection.execute(
+            "SELECT name FROM temp.sqlite_master WHERE type = 'table' AND name GLOB 'src[0-9]*_*'"
+        ).fetchall():
+            self.connection.execute(f"DROP TABLE temp.{name}")
+
+    def set_progress_handler(self, handler: Callable[[], int] | None, every: int = 100_000) -> None:
+        """Call `handler` every `every` SQLite steps; a true result interrupts the statement."""
+        self.connection.set_progress_handler(handler, every)
+
+    # Settings ---------------------------------------------------------------------------------
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.connection.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return default if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        if value is None:
+            self.connection.execute("DELETE FROM settings WHERE key = ?", [key])
+        else:
+            self.connection.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
+    # Scans and sources ------------------------------------------------------------------------
+
+    def begin_scan(self) -> int:
+        cursor = self.connection.execute(
+            "INSERT INTO scans (started_at, status, visits_added, sources_read, sources_failed)"
+            " VALUES (?, 'running', 0, 0, 0)",
+            [utc_now_text()],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finish_scan(
+        self, scan_id: int, status: str, visits_added: int, sources_read: int, sources_failed: int
+    ) -> None:
+        self.connection.execute(
+            "UPDATE scans SET finished_at = ?, status = ?, visits_added = ?, sources_read = ?,"
+            " sources_failed = ? WHERE id = ?",
+            [utc_now_text(), status, visits_added, sources_read, sources_failed, scan_id],
+        )
+
+    def source_id(self, source: Source) -> int:
+        """The id of `source`, registering it on first sight (keyed by its path)."""
+        path = str(source.path)
+        self.connection.execute(
+            "INSERT INTO sources (kind, browser, profile, path, first_scanned_at)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (path) DO UPDATE SET kind = excluded.kind,"
+            " browser = excluded.browser, profile = excluded.profile",
+            [source.kind.value, source.browser, source.profile, path, utc_now_text()],
+        )
+        row = self.connection.execute("SELECT id FROM sources WHERE path = ?", [path]).fetchone()
+        return int(row[0])
+
+    def record_source_status(self, source_id: int, error: str | None) -> None:
+        self.connection.execute(
+            "UPDATE sources SET last_scanned_at = ?, last_status = ?, last_error = ? WHERE id = ?",
+            [utc_now_text(), "ok" if error is None else "error", error, source_id],
+        )
+
+    # Importing visits -------------------------------------------------------------------------
+
+    def import_history(
+        self,
+        source_id: int,
+        scan_id: int,
+        snapshot: Path,
+        query: HistoryQuery,
+        host_of_authority: Callable[[str], Host | None],
+        clean_url: Callable[[str], str] | None = None,
+    ) -> ImportCounts:
+        """Copy the visits of a settled snapshot into the audit with one INSERT ... SELECT.
+
+        Must run inside `transaction()`: the snapshot stays attached until it ends.
+
+        Args:
+            source_id: the source the snapshot was taken from.
+            scan_id: the scan that stores these visits.
+            snapshot: the private copy to read, already checked by its reader.
+            query: the reader's SQL for it.
+            host_of_authority: the host named by a URL's authority (``user@host:port``), or
+                None if it names no usable host. Called once per distinct authority.
+            clean_url: when the person keeps full URLs, what to store of each (else None).
+        """
+        alias = f"src{len(self._attached)}"
+        execute = self.connection.execute
+        execute(f"ATTACH DATABASE ? AS {alias}", [f"{snapshot.as_uri()}?mode=ro"])
+        self._attached.append(alias)
+        names = {"src": alias, "tmp": f"temp.{alias}"}
+        urls, authorities, url_map = (
+            f"temp.{alias}_{name}" for name in ("urls", "authorities", "url_map")
+        )
+        # The authority of each web URL is cut out in SQL, so that Python parses each distinct
+        # one once instead of every URL (a history has tens of thousands on a few thousand hosts).
+        web = " OR ".join(f"url LIKE '{scheme}://%'" for scheme in sorted(WEB_SCHEMES))
+        execute(
+            f"""CREATE TABLE {urls} AS
+            SELECT url_id, url, substr(rest, 1, min(
+                coalesce(nullif(instr(rest, '/'), 0), 100000),
+                coalesce(nullif(instr(rest, '?'), 0), 100000),
+                coalesce(nullif(instr(rest, '#'), 0), 100000)) - 1) AS authority
+            FROM (SELECT url_id, url, substr(url, instr(url, '://') + 3) AS rest
+                  FROM ({query.urls.format(**names)}) WHERE typeof(url) = 'text' AND ({web}))"""
+        )
+        execute(f"CREATE TABLE {authorities} (authority TEXT PRIMARY KEY, host_id INTEGER)")
+        for (authority,) in execute(f"SELECT DISTINCT authority FROM {urls}").fetchall():
+            host = host_of_authority(authority)
+            if host is None:
+                continue
+            execute(
+                "INSERT OR IGNORE INTO hosts (name, registrable_domain, is_ip) VALUES (?, ?, ?)",
+                [host.name, host.registrable_domain, int(host.is_ip)],
+            )
+            execute(
+                f"INSERT INTO {authorities} VALUES (?, (SELECT id FROM hosts WHERE name = ?))",
+                [authority, host.name],
+            )
+        # A narrow map keeps the million lookups of the import in few pages.
+        execute(
+            f"CREATE TABLE {url_map} (url_id INTEGER PRIMARY KEY, host_id INTEGER NOT NULL,"
+            " page_id INTEGER)"
+        )
+        execute(
+            f"INSERT OR IGNORE INTO {url_map} (url_id, host_id) SELECT u.url_id, a.host_id"
+            f" FROM {urls} AS u JOIN {authorities} AS a ON a.authority = u.authority"
+        )
+        if clean_url is not None:
+            self._keep_pages(url_map, urls, clean_url)
+        for statement in query.prepare:
+            execute(statement.format(**names))
+        visits = query.visits.format(**names)
+        counted = query.counted.format(**names)
+        stored_before = execute(
+            "SELECT EXISTS (SELECT 1 FROM visits WHERE source_id = ?)", [source_id]
+        ).fetchone()[0]
+        cursor = execute(
+            "INSERT OR IGNORE INTO visits (source_id, source_visit_id, visited_at_us, host_id,"
+            " transition, synced, page_id, scan_id)"
+            " SELECT ?, v.source_visit_id, v.visited_at_us, m.host_id, v.transition,"
+            f" v.synced, m.page_id, ? FROM ({visits}) AS v"
+            f" JOIN {url_map} AS m ON m.url_id = v.url_id",
+            [source_id, scan_id],
+        )
+        added = cursor.rowcount
+        # Visits whose URL names no web host (file:, data:, about:, ...) are not stored. They are
+        # few, so count them by their URL ids rather than by another pass over every visit.
+        skipped = 0
+        if self._has_unmapped(query, names, url_map):
+            skipped = execute(
+                f"SELECT count(*) FROM ({counted})"
+                f" WHERE url_id NOT IN (SELECT url_id FROM {url_map})"
+            ).fetchone()[0]
+        if stored_before:
+            read = execute(f"SELECT count(*) FROM ({counted})").fetchone()[0]
+        else:
+            # Nothing of this source was stored before, so nothing was ignored as a duplicate:
+            # the count is known without another pass over a million visits.
+            read = added + skipped
+        return ImportCounts(read=int(read), added=added, skipped=int(skipped))
+
+    def _has_unmapped(self, query: HistoryQuery, names: dict[str, str], url_map: str) -> bool:
+        """Whether any URL lacks a host; most histories have a few (a PDF opened from disk)."""
+        urls = query.urls.format(**names)
+        row = self.connection.execute(
+            f"SELECT 1 FROM ({urls}) WHERE url_id NOT IN (SELECT url_id FROM {url_map}) LIMIT 1"
+        ).fetchone()
+        return row is not None
+
+    def _keep_pages(self, url_map: str, urls: str, clean_url: Callable[[str], str]) -> None:
+        rows = self.connection.execute(
+            f"SELECT u.url_id, u.url FROM {urls} AS u JOIN {url_map} AS m USING (url_id)"
+        ).fetchall()
+        cleaned = [(url_id, clean_url(url)) for url_id, url in rows]
+        self.connection.executemany(
+            "INSERT OR IGNORE INTO pages (url) VALUES (?)", ((url,) for _id, url in cleaned)
+        )
+        self.connection.executemany(
+            f"UPDATE {url_map} SET page_id = (SELECT id FROM pages WHERE url = ?) WHERE url_id = ?",
+            ((url, url_id) for url_id, url in cleaned),
+        )
+
+    # Reading the audit ------------------------------------------------------------------------
+
+    def rows(self, sql: str, parameters: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a read-only query, as dicts; the report and analysis read through this."""
+        cursor = self.connection.execute(sql, list(parameters))
+        names = [description[0] for description in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def sources(self) -> list[dict[str, Any]]:
+        """Every source ever scanned, with the visits stored from it."""
+        return self.rows(
+            "SELECT s.id, s.kind, s.browser, s.profile, s.path, s.first_scanned_at,"
+            " s.last_scanned_at, s.last_status, s.last_error,"
+            " (SELECT count(*) FROM visits WHERE source_id = s.id) AS records"
+            " FROM sources AS s ORDER BY s.id"
+        )
