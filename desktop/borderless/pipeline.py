@@ -26,12 +26,21 @@ ProgressCallback = Callable[[Progress], None]
 CancelledCallback = Callable[[], bool]
 
 
+# How many SQLite steps pass between two looks at the cancel flag: about a millisecond's work.
+CANCEL_CHECK_STEPS = 20_000
+
+
 class ScanCancelledError(Exception):
     """The person cancelled; the transaction in progress was rolled back."""
 
 
 def _import_source(
-    store: Store, scan_id: int, source: Source, source_id: int, keep_urls: bool
+    store: Store,
+    scan_id: int,
+    source: Source,
+    source_id: int,
+    keep_urls: bool,
+    cancelled: CancelledCallback | None,
 ) -> SourceOutcome:
     """Read one source into the store. Raises SourceError with the source named."""
     with snapshot(source.path) as copy:
@@ -42,13 +51,20 @@ def _import_source(
             finally:
                 connection.close()
             clean_url = strip_credentials if keep_urls else None
-            counts = store.import_history(
-                source_id, scan_id, copy, query, host_of_authority, clean_url
-            )
+            if cancelled is not None:
+                # Only the import itself may be interrupted: the bookkeeping around it must run.
+                store.set_progress_handler(lambda: int(cancelled()), every=CANCEL_CHECK_STEPS)
+            try:
+                counts = store.import_history(
+                    source_id, scan_id, copy, query, host_of_authority, clean_url
+                )
+            finally:
+                store.set_progress_handler(None)
         except SourceError as error:
             raise SourceError(f"{source.path}: {error}") from error
         except sqlite3.OperationalError as error:
-            if "interrupted" in str(error):
+            # An interrupt can surface as another error (an ATTACH cut short cannot open).
+            if "interrupted" in str(error) or (cancelled is not None and cancelled()):
                 raise ScanCancelledError from error
             raise SourceError(f"{source.path}: {describe_database_error(error)}") from error
         except sqlite3.DatabaseError as error:
@@ -84,13 +100,13 @@ def scan(
     """
     scan_id = store.begin_scan()
     result = ScanResult(scan_id=scan_id)
+    done = 0
 
     def report(stage: str) -> None:
         if progress is not None:
-            progress(Progress(len(result.outcomes), len(sources), stage))
+            progress(Progress(done, len(sources), stage))
 
-    if cancelled is not None:
-        store.set_progress_handler(lambda: 1 if cancelled() else 0, every=20_000)
+    status = "failed"  # unless the loop below ends normally or by cancelling
     try:
         for start in range(0, len(sources), MAX_ATTACHED_SOURCES):
             group = sources[start : start + MAX_ATTACHED_SOURCES]
@@ -103,17 +119,20 @@ def scan(
                     source_id = store.source_id(source)
                     try:
                         with store.savepoint():
-                            outcome = _import_source(store, scan_id, source, source_id, keep_urls)
+                            outcome = _import_source(
+                                store, scan_id, source, source_id, keep_urls, cancelled
+                            )
                     except SourceError as error:
                         outcome = SourceOutcome(source=source, error=str(error))
                     store.record_source_status(source_id, outcome.error)
                     outcomes.append(outcome)
+                    done += 1
             result.outcomes.extend(outcomes)
+        status = "complete"
     except ScanCancelledError:
         result.cancelled = True
+        status = "cancelled"
     finally:
-        store.set_progress_handler(None)
-        status = "cancelled" if result.cancelled else "complete"
         store.finish_scan(
             scan_id,
             status,

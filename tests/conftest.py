@@ -1,0 +1,57 @@
+"""Shared fixtures. Tests never touch the network beyond 127.0.0.1, nor a real profile."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# CI has no display; Qt must render offscreen in every test that uses it.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from borderless.store import Store  # noqa: E402 - after the environment is set
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BROWSERS = FIXTURES / "browsers"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """No test may find (or write into) the real user's browsers or data folder."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv("BORDERLESS_DATA_DIR", str(home / "borderless-data"))
+    return home
+
+
+@pytest.fixture
+def store():
+    with Store.in_memory() as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict:
+    """Visits per final host that the fixture browsers were made to record."""
+    return json.loads((BROWSERS / "expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def chromium_history(tmp_path: Path) -> Path:
+    """A private copy of the Chromium fixture's History, for tests that alter it."""
+    target = tmp_path / "chromium" / "Default" / "History"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(BROWSERS / "chromium" / "Default" / "History", target)
+    return target
+
+
+@pytest.fixture
+def firefox_places(tmp_path: Path) -> Path:
+    target = tmp_path / "firefox" / "places.sqlite"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(BROWSERS / "firefox" / "places.sqlite", target)
+    return target
