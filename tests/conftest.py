@@ -55,3 +55,14 @@ def firefox_places(tmp_path: Path) -> Path:
     target.parent.mkdir(parents=True)
     shutil.copyfile(BROWSERS / "firefox" / "places.sqlite", target)
     return target
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fixtures_stay_untouched():
+    """Fail the run if anything wrote into the committed fixtures (a -shm file, a checkpoint)."""
+    from tests.helpers import fingerprint
+
+    before = fingerprint(FIXTURES)
+    yield
+    after = fingerprint(FIXTURES)
+    assert after == before, "tests changed tests/fixtures: open copies, never the originals"

@@ -34,6 +34,14 @@ def data_dir_option(function: F) -> F:
     )(function)
 
 
+def _data_folder(data_dir: Path | None) -> Path:
+    """The data folder: the command's --data-dir, else one given before the command, else the
+    default."""
+    if data_dir is None:
+        data_dir = click.get_current_context().find_root().params.get("data_dir")
+    return paths.data_dir(data_dir)
+
+
 def _open_store(folder: Path) -> Store:
     paths.ensure_private_dir(folder)
     try:
@@ -126,9 +134,15 @@ def cli(context: click.Context, data_dir: Path | None) -> None:
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def sources_command(data_dir: Path | None, as_json: bool) -> None:
-    """List the browser history found on this computer: browser, profile, path and rows,
-    and what could not be read and why. Reads copies only; stores nothing."""
+    """List the browser history found on this computer: browser, profile, rows in the
+    browser's file, visits already in the audit, path, and what could not be read and why.
+    Reads copies only; stores nothing."""
     summaries = [inspect(source) for source in discover()]
+    stored: dict[str, int] = {}
+    audit = paths.audit_path(_data_folder(data_dir))
+    if audit.exists():
+        with Store.open(audit) as store:
+            stored = {row["path"]: row["records"] for row in store.sources()}
     if as_json:
         rows = [
             {
@@ -137,6 +151,7 @@ def sources_command(data_dir: Path | None, as_json: bool) -> None:
                 "profile": summary.source.profile,
                 "path": str(summary.source.path),
                 "rows": summary.rows,
+                "stored_visits": stored.get(str(summary.source.path)),
                 "problem": summary.problem,
             }
             for summary in summaries
@@ -148,9 +163,11 @@ def sources_command(data_dir: Path | None, as_json: bool) -> None:
         return
     for summary in summaries:
         status = f"{summary.rows:,} rows" if summary.rows is not None else "cannot be read"
+        in_audit = stored.get(str(summary.source.path))
+        audit_text = f"{in_audit:,} stored" if in_audit is not None else "not scanned"
         click.echo(
-            f"{summary.source.browser:<20} {summary.source.profile:<20} {status:>14}  "
-            f"{summary.source.path}"
+            f"{summary.source.browser:<20} {summary.source.profile:<20} {status:>14}"
+            f" {audit_text:>14}  {summary.source.path}"
         )
         if summary.problem:
             click.echo(f"    {summary.problem}")
@@ -172,7 +189,7 @@ def scan_command(
     """Read browser history into the audit. With no TARGETS, every profile found on this
     computer; a TARGET may be a profile folder, a browser folder, or a History / places.sqlite
     file. Rescanning adds only what is new."""
-    folder = paths.data_dir(data_dir)
+    folder = _data_folder(data_dir)
     sources: list[Source] = []
     problems: list[str] = []
     if targets:
@@ -218,7 +235,7 @@ def report_command(
     report_format: str, output: str, force: bool, use_demo: bool, data_dir: Path | None
 ) -> None:
     """Write a report of the audit. See docs/report-format.md for the JSON layout."""
-    folder = paths.data_dir(data_dir)
+    folder = _data_folder(data_dir)
     if use_demo:
         folder = paths.demo_dir(folder)
     if not paths.audit_path(folder).exists():
@@ -247,8 +264,8 @@ def demo_command(persona_id: str | None, data_dir: Path | None) -> None:
         person = demo.persona(persona_id)
     except KeyError as error:
         raise click.BadParameter(str(error.args[0]), param_hint="--persona") from error
-    folder = paths.demo_dir(paths.data_dir(data_dir))
-    history = demo.history_path(paths.data_dir(data_dir), person)
+    folder = paths.demo_dir(_data_folder(data_dir))
+    history = demo.history_path(_data_folder(data_dir), person)
     paths.ensure_private_dir(history.parent)
     demo.write_history(person, history)
     click.echo(f"Demo persona: {person.name}. {person.description}")

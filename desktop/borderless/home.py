@@ -51,3 +51,10 @@ def locale_country() -> str | None:
 def home_country(store: Store) -> str | None:
     """The country the person set, else the locale's guess, else None."""
     return store.setting(HOME_SETTING) or locale_country()
+
+
+def home_country_source(store: Store) -> str | None:
+    """Where home_country() came from: "set" by the person, guessed from the "locale", or None."""
+    if store.setting(HOME_SETTING):
+        return "set"
+    return "locale" if locale_country() else None

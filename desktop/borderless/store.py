@@ -30,7 +30,8 @@ MAX_ATTACHED_SOURCES = 9
 
 
 def utc_now_text() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    """The time now as ISO 8601 UTC text to the second, the form every stored time has."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _migrate_to_1(db: sqlite_utils.Database) -> None:

@@ -96,7 +96,9 @@ def test_permission_denied_is_reported_as_such(
 
     monkeypatch.setattr(snapshot_module.shutil, "copyfile", refuse)
     result = scan(store, [chromium(GOOD)])
-    assert result.outcomes[0].error == f"{GOOD}: permission denied (Borderless may not read this file)"
+    assert (
+        result.outcomes[0].error == f"{GOOD}: permission denied (Borderless may not read this file)"
+    )
 
 
 def test_a_file_that_keeps_changing_while_copied_is_reported(

@@ -21,7 +21,11 @@ from borderless.model import Host
         ("http://user:pass@host.example.com/x", "host.example.com", "example.com"),
         ("HTTPS://WWW.GOOGLE.COM./", "www.google.com", "google.com"),
         ("http://bücher.example/", "xn--bcher-kva.example", "xn--bcher-kva.example"),
-        ("http://xn--d1abbgf6aiiy.xn--p1ai/", "xn--d1abbgf6aiiy.xn--p1ai", "xn--d1abbgf6aiiy.xn--p1ai"),
+        (
+            "http://xn--d1abbgf6aiiy.xn--p1ai/",
+            "xn--d1abbgf6aiiy.xn--p1ai",
+            "xn--d1abbgf6aiiy.xn--p1ai",
+        ),
         ("http://президент.рф/", "xn--d1abbgf6aiiy.xn--p1ai", "xn--d1abbgf6aiiy.xn--p1ai"),
         ("https://g1.globo.com/", "g1.globo.com", "globo.com"),
         # The ICANN section only: a github.io site belongs to GitHub's domain.

@@ -105,7 +105,9 @@ def test_chromium_synced_visits_are_stored_but_not_counted_as_started_here(
                 " WHERE u.url = 'https://www.google.com/' ORDER BY v.id LIMIT 2"
             )
         ]
-        connection.executemany("INSERT INTO visit_source (id, source) VALUES (?, 0)", [(i,) for i in ids])
+        connection.executemany(
+            "INSERT INTO visit_source (id, source) VALUES (?, 0)", [(i,) for i in ids]
+        )
         # A visit imported from another browser (source 3) is not synced.
         other = connection.execute(
             "SELECT v.id FROM visits v JOIN urls u ON u.id = v.url"
@@ -122,7 +124,9 @@ def test_chromium_synced_visits_are_stored_but_not_counted_as_started_here(
 def test_chromium_rows_outside_any_chain_still_count(store, chromium_history: Path) -> None:
     # Histories imported from other browsers, or written by old Chromium, carry no chain bits.
     with sqlite3.connect(chromium_history) as connection:
-        url = connection.execute("INSERT INTO urls (url, last_visit_time) VALUES ('https://old.example.net/', 0)").lastrowid
+        url = connection.execute(
+            "INSERT INTO urls (url, last_visit_time) VALUES ('https://old.example.net/', 0)"
+        ).lastrowid
         connection.execute(
             "INSERT INTO visits (url, visit_time, from_visit, transition) VALUES (?, ?, 0, 1)",
             [url, 13_300_000_000_000_000],

@@ -42,8 +42,7 @@ def hostile_history(path: Path, template: Path) -> None:
                 "INSERT INTO urls (url, title, last_visit_time) VALUES (?, ?, 0)", [url, title]
             ).lastrowid
             connection.execute(
-                "INSERT INTO visits (url, visit_time, from_visit, transition)"
-                " VALUES (?, ?, 0, ?)",
+                "INSERT INTO visits (url, visit_time, from_visit, transition) VALUES (?, ?, 0, ?)",
                 [url_id, 13_400_000_000_000_000 + index, 0x30000001],
             )
         # A URL that is NULL, and a visit pointing at no URL row at all.
@@ -51,8 +50,8 @@ def hostile_history(path: Path, template: Path) -> None:
             "INSERT INTO urls (url, last_visit_time) VALUES (NULL, 0)"
         ).lastrowid
         connection.execute(
-            "INSERT INTO visits (url, visit_time, transition) VALUES (?, 13400000000000100, 805306369)",
-            [null_id],
+            "INSERT INTO visits (url, visit_time, transition) VALUES (?, ?, ?)",
+            [null_id, 13_400_000_000_000_100, 0x30000001],
         )
 
 

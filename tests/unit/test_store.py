@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from borderless.model import Source, SourceKind
 from borderless import pipeline
+from borderless.model import Source, SourceKind
 from borderless.pipeline import scan
 from borderless.store import MAX_ATTACHED_SOURCES, SCHEMA_VERSION, Store
 from tests.conftest import BROWSERS
 from tests.helpers import visits_by_host
 
-CHROMIUM = Source(SourceKind.CHROMIUM, "Chromium", "Default", BROWSERS / "chromium" / "Default" / "History")
+CHROMIUM = Source(
+    SourceKind.CHROMIUM, "Chromium", "Default", BROWSERS / "chromium" / "Default" / "History"
+)
 FIREFOX = Source(SourceKind.FIREFOX, "Firefox", "default", BROWSERS / "firefox" / "places.sqlite")
 
 

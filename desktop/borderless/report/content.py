@@ -9,7 +9,7 @@ import dataclasses
 from typing import Any
 
 from borderless import __version__, analysis
-from borderless.home import home_country
+from borderless.home import home_country, home_country_source
 from borderless.store import Store, utc_now_text
 
 SCHEMA = "borderless-report/1"
@@ -20,9 +20,10 @@ def build_report(store: Store) -> dict[str, Any]:
     sources = store.sources()
     return {
         "schema": SCHEMA,
-        "generated_at": utc_now_text().replace("+00:00", "Z"),
+        "generated_at": utc_now_text(),
         "generator": {"name": "Borderless", "version": __version__},
         "home_country": home_country(store),
+        "home_country_source": home_country_source(store),
         "period": dataclasses.asdict(analysis.period(store)),
         "totals": dataclasses.asdict(analysis.totals(store)),
         "domains": [

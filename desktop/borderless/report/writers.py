@@ -71,8 +71,9 @@ def write_atomically(path: Path, text: str, *, force: bool) -> None:
     Raises:
         ReportExistsError: `path` exists and `force` is false.
     """
-    if path.exists() and not force:
-        raise ReportExistsError(f"{path} exists; choose another name or pass --force to replace it")
+    exists_message = f"{path} exists; choose another name or pass --force to replace it"
+    if os.path.lexists(path) and not force:  # lexists: a dangling link is still in the way
+        raise ReportExistsError(exists_message)
     folder = path.parent if str(path.parent) else Path(".")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     try:
@@ -80,7 +81,16 @@ def write_atomically(path: Path, text: str, *, force: bool) -> None:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.chmod(temporary, 0o600)  # a report can reveal as much as the audit itself
-        os.replace(temporary, path)
+        if force:
+            os.replace(temporary, path)
+        else:
+            # A link fails if something appeared at `path` since the check above; a rename
+            # would silently replace it.
+            try:
+                os.link(temporary, path)
+            except FileExistsError as error:
+                raise ReportExistsError(exists_message) from error
+            os.unlink(temporary)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

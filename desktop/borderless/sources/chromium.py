@@ -36,8 +36,8 @@ CORE_TRANSITIONS = {
     0: Transition.LINK,
     1: Transition.TYPED,
     2: Transition.BOOKMARK,
-    3: Transition.SUBFRAME,  # AUTO_SUBFRAME
-    4: Transition.SUBFRAME,  # MANUAL_SUBFRAME
+    3: Transition.SUBFRAME,  # AUTO_SUBFRAME: a frame the page loaded by itself
+    4: Transition.FRAMED_LINK,  # MANUAL_SUBFRAME: the person followed a link inside a frame
     5: Transition.GENERATED,
     6: Transition.AUTO_TOPLEVEL,
     7: Transition.FORM_SUBMIT,

@@ -1,0 +1,159 @@
+"""The `borderless` command end to end, as a person runs it: a real process, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BROWSERS
+
+
+def run(*args: str, home: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "HOME": str(home),
+        "BORDERLESS_DATA_DIR": str(home / "data"),
+        "LANG": "C.UTF-8",
+    }
+    environment.pop("XDG_CONFIG_HOME", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "borderless", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A home folder with a Chromium profile and a Firefox profile in their Linux places."""
+    chromium = tmp_path / ".config" / "chromium" / "Default"
+    chromium.mkdir(parents=True)
+    shutil.copyfile(BROWSERS / "chromium" / "Default" / "History", chromium / "History")
+    firefox = tmp_path / ".mozilla" / "firefox" / "abcd.default"
+    firefox.mkdir(parents=True)
+    shutil.copyfile(BROWSERS / "firefox" / "places.sqlite", firefox / "places.sqlite")
+    (tmp_path / ".mozilla" / "firefox" / "profiles.ini").write_text(
+        "[Profile0]\nName=default\nIsRelative=1\nPath=abcd.default\n"
+    )
+    return tmp_path
+
+
+@pytest.mark.parametrize("command", [[], ["sources"], ["scan"], ["report"], ["demo"]])
+def test_every_command_explains_itself(command: list[str], tmp_path: Path) -> None:
+    result = run(*command, "--help", home=tmp_path)
+    assert "Usage: borderless" in result.stdout
+    assert len(result.stdout.splitlines()) > 5
+
+
+def test_version(tmp_path: Path) -> None:
+    assert run("--version", home=tmp_path).stdout.startswith("borderless, version ")
+
+
+def test_sources_lists_profiles_with_rows_and_problems(home: Path) -> None:
+    broken = home / ".config" / "chromium" / "Profile 1"
+    broken.mkdir()
+    (broken / "History").write_bytes(b"not sqlite at all" * 10)
+    text = run("sources", home=home).stdout
+    assert "Chromium" in text and "73 rows" in text
+    assert "Firefox" in text and "38 rows" in text
+    assert "cannot be read" in text and "not an SQLite database" in text
+    listed = json.loads(run("sources", "--json", home=home).stdout)
+    assert {entry["rows"] for entry in listed} == {73, 38, None}
+
+
+def test_scan_then_report_json_and_csv(home: Path, expected) -> None:
+    first = run("scan", "--home", "br", home=home)
+    assert first.stdout.strip() == "Scanned 2 of 2 sources: 64 visits read, 64 new."
+    again = run("scan", home=home)
+    assert again.stdout.strip() == "Scanned 2 of 2 sources: 64 visits read, 0 new."
+
+    report_path = home / "report.json"
+    run("report", "--format", "json", "--output", str(report_path), home=home)
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["schema"] == "borderless-report/1"
+    assert report["home_country"] == "BR"
+    combined: dict[str, int] = {}
+    for browser in ("chromium", "firefox"):
+        for host, counts in expected[browser].items():
+            combined[host] = combined.get(host, 0) + counts["visits"]
+    assert {d["host"]: d["visits"] for d in report["domains"]} == combined
+    assert [s["kind"] for s in report["sources"]] == ["chromium", "firefox"]
+
+    csv_text = run("report", "--format", "csv", "--output", "-", home=home).stdout
+    assert csv_text.splitlines()[0].startswith("host,host_display,registrable_domain")
+
+    refused = run(
+        "report", "--format", "json", "--output", str(report_path), home=home, check=False
+    )
+    assert refused.returncode == 1 and "--force" in refused.stderr
+    run("report", "--format", "json", "--output", str(report_path), "--force", home=home)
+
+
+def test_scan_of_given_paths_reports_the_broken_one_and_reads_the_rest(home: Path) -> None:
+    junk = home / "junk.sqlite"
+    junk.write_bytes(b"\x00" * 4096)
+    missing = home / "nowhere"
+    result = run(
+        "scan", str(home / ".config" / "chromium"), str(junk), str(missing), home=home, check=False
+    )
+    assert result.returncode == 1
+    assert f"error: {missing}: not found" in result.stderr
+    assert f"error: {junk}: not a browser history database" in result.stderr
+    assert result.stdout.strip() == "Scanned 1 of 1 source: 32 visits read, 32 new."
+
+
+def test_a_bad_home_country_is_refused(home: Path) -> None:
+    result = run("scan", "--home", "Brazil", home=home, check=False)
+    assert result.returncode == 2 and "two-letter country code" in result.stderr
+
+
+def test_report_before_any_scan_says_what_to_do(tmp_path: Path) -> None:
+    result = run("report", "--format", "json", "--output", "-", home=tmp_path, check=False)
+    assert result.returncode == 1 and "borderless scan" in result.stderr
+
+
+def test_no_arguments_on_a_machine_without_browsers_shows_the_demo(tmp_path: Path) -> None:
+    result = run(home=tmp_path)
+    assert "demo persona" in result.stdout
+    assert "Scanned 1 of 1 source" in result.stdout
+    report = json.loads(
+        run("report", "--demo", "--format", "json", "--output", "-", home=tmp_path).stdout
+    )
+    assert report["home_country"] == "BR"
+    assert report["totals"]["visits"] > 1000
+    # The person's own audit was not touched by the demo.
+    assert not (tmp_path / "data" / "audit.sqlite").exists()
+
+
+def test_no_arguments_with_browsers_scans_them(home: Path) -> None:
+    result = run(home=home)
+    assert "Scanned 2 of 2 sources: 64 visits read, 64 new." in result.stdout
+    assert "Most visited:" in result.stdout
+
+
+def test_the_core_never_imports_qt(tmp_path: Path) -> None:
+    code = (
+        "import sys, borderless.cli, borderless.pipeline, borderless.report, borderless.demo;"
+        "assert not [m for m in sys.modules if m.startswith('PySide6')], 'Qt was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_data_dir_may_come_before_or_after_the_command(home: Path) -> None:
+    elsewhere = home / "elsewhere"
+    run("--data-dir", str(elsewhere), "scan", home=home)
+    assert (elsewhere / "audit.sqlite").exists()
+    listed = json.loads(run("sources", "--json", "--data-dir", str(elsewhere), home=home).stdout)
+    assert sorted(entry["stored_visits"] for entry in listed) == [32, 32]
+    assert not (home / "data" / "audit.sqlite").exists()

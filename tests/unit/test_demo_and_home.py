@@ -1,0 +1,66 @@
+"""The demo persona and the home country."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from borderless import demo
+from borderless.home import locale_country, normalise_country
+from borderless.model import Source, SourceKind
+from borderless.pipeline import scan
+from tests.helpers import fingerprint
+
+
+def test_the_persona_history_is_a_real_chromium_history_and_reproducible(
+    store, tmp_path: Path
+) -> None:
+    person = demo.persona()
+    first = tmp_path / "a" / "History"
+    second = tmp_path / "b" / "History"
+    navigations = demo.write_history(person, first)
+    assert demo.write_history(person, second) == navigations
+    assert fingerprint(first.parent)["History"][0] == fingerprint(second.parent)["History"][0]
+    with sqlite3.connect(first) as connection:
+        version = connection.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+    assert version == ("70",)
+
+    result = scan(store, [Source(SourceKind.CHROMIUM, "Chromium (demo)", person.name, first)])
+    (outcome,) = result.outcomes
+    assert outcome.error is None
+    # Every navigation is counted once; the persona's few PDFs opened from disk are skipped.
+    assert outcome.visits_read == navigations
+    assert outcome.visits_skipped > 0
+    assert outcome.visits_added == navigations - outcome.visits_skipped
+    synced = store.rows("SELECT sum(synced) AS n FROM visits")[0]["n"]
+    assert 0 < synced < navigations * 0.2
+
+
+def test_unknown_persona_is_named_in_the_error() -> None:
+    with pytest.raises(KeyError, match="no demo persona 'zed'"):
+        demo.persona("zed")
+
+
+@pytest.mark.parametrize(("text", "code"), [("br", "BR"), (" jp ", "JP"), ("DE", "DE")])
+def test_country_codes_are_normalised(text: str, code: str) -> None:
+    assert normalise_country(text) == code
+
+
+@pytest.mark.parametrize("text", ["", "B", "BRA", "12", "ZZ", "XX", "EU"])
+def test_non_country_codes_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="two-letter country code"):
+        normalise_country(text)
+
+
+@pytest.mark.parametrize(
+    ("lang", "country"),
+    [("pt_BR.UTF-8", "BR"), ("ja_JP.UTF-8", "JP"), ("C.UTF-8", None), ("POSIX", None)],
+)
+def test_the_locale_suggests_a_home_country(monkeypatch, lang: str, country: str | None) -> None:
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", lang)
+    monkeypatch.setattr("locale.getlocale", lambda: (None, None))
+    assert locale_country() == country
