@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,34 +42,39 @@ def _import_source(
     source_id: int,
     keep_urls: bool,
     cancelled: CancelledCallback | None,
+    snapshots: contextlib.ExitStack,
 ) -> SourceOutcome:
-    """Read one source into the store. Raises SourceError with the source named."""
-    with snapshot(source.path) as copy:
+    """Read one source into the store. Raises SourceError with the source named.
+
+    The snapshot joins `snapshots`: the store keeps it attached until its transaction ends, and
+    some systems refuse to delete a file that is still open.
+    """
+    copy = snapshots.enter_context(snapshot(source.path))
+    try:
+        connection = open_read_only(copy)
         try:
-            connection = open_read_only(copy)
-            try:
-                query = history_reader(source.kind)(connection)
-            finally:
-                connection.close()
-            clean_url = strip_credentials if keep_urls else None
-            if cancelled is not None:
-                # Only the import itself may be interrupted: the bookkeeping around it must run.
-                store.set_progress_handler(lambda: int(cancelled()), every=CANCEL_CHECK_STEPS)
-            try:
-                counts = store.import_history(
-                    source_id, scan_id, copy, query, host_of_authority, clean_url
-                )
-            finally:
-                store.set_progress_handler(None)
-        except SourceError as error:
-            raise SourceError(f"{source.path}: {error}") from error
-        except sqlite3.OperationalError as error:
-            # An interrupt can surface as another error (an ATTACH cut short cannot open).
-            if "interrupted" in str(error) or (cancelled is not None and cancelled()):
-                raise ScanCancelledError from error
-            raise SourceError(f"{source.path}: {describe_database_error(error)}") from error
-        except sqlite3.DatabaseError as error:
-            raise SourceError(f"{source.path}: {describe_database_error(error)}") from error
+            query = history_reader(source.kind)(connection)
+        finally:
+            connection.close()
+        clean_url = strip_credentials if keep_urls else None
+        if cancelled is not None:
+            # Only the import itself may be interrupted: the bookkeeping around it must run.
+            store.set_progress_handler(lambda: int(cancelled()), every=CANCEL_CHECK_STEPS)
+        try:
+            counts = store.import_history(
+                source_id, scan_id, copy, query, host_of_authority, clean_url
+            )
+        finally:
+            store.set_progress_handler(None)
+    except SourceError as error:
+        raise SourceError(f"{source.path}: {error}") from error
+    except sqlite3.OperationalError as error:
+        # An interrupt can surface as another error (an ATTACH cut short cannot open).
+        if "interrupted" in str(error) or (cancelled is not None and cancelled()):
+            raise ScanCancelledError from error
+        raise SourceError(f"{source.path}: {describe_database_error(error)}") from error
+    except sqlite3.DatabaseError as error:
+        raise SourceError(f"{source.path}: {describe_database_error(error)}") from error
     return SourceOutcome(
         source=source,
         visits_read=counts.read,
@@ -111,7 +117,7 @@ def scan(
         for start in range(0, len(sources), MAX_ATTACHED_SOURCES):
             group = sources[start : start + MAX_ATTACHED_SOURCES]
             outcomes: list[SourceOutcome] = []
-            with store.transaction():
+            with contextlib.ExitStack() as snapshots, store.transaction():
                 for source in group:
                     if cancelled is not None and cancelled():
                         raise ScanCancelledError
@@ -120,7 +126,7 @@ def scan(
                     try:
                         with store.savepoint():
                             outcome = _import_source(
-                                store, scan_id, source, source_id, keep_urls, cancelled
+                                store, scan_id, source, source_id, keep_urls, cancelled, snapshots
                             )
                     except SourceError as error:
                         outcome = SourceOutcome(source=source, error=str(error))
