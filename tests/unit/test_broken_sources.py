@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import shutil
 import sqlite3
 import subprocess
@@ -98,6 +99,19 @@ def test_permission_denied_is_reported_as_such(
     result = scan(store, [chromium(GOOD)])
     assert (
         result.outcomes[0].error == f"{GOOD}: permission denied (Borderless may not read this file)"
+    )
+
+
+def test_a_locked_file_is_reported_with_what_to_do(store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows refuses to share a file a running browser holds (Chrome's Cookies, say).
+    def locked(source: object, target: object) -> None:
+        error = OSError(errno.EBUSY, "Device or resource busy", str(source))
+        raise error
+
+    monkeypatch.setattr(snapshot_module.shutil, "copyfile", locked)
+    result = scan(store, [chromium(GOOD)])
+    assert result.outcomes[0].error == (
+        f"{GOOD}: locked by another program (close the browser and scan again)"
     )
 
 
