@@ -71,6 +71,9 @@ def _summary_line(result: ScanResult) -> str:
     text = " ".join(parts)
     if skipped:
         text += f", {skipped:,} without a web host skipped"
+    unchanged = sum(outcome.unchanged for outcome in result.outcomes)
+    if unchanged:
+        text += f" ({unchanged} unchanged since the last scan, not read again)"
     if result.failed:
         text += f"; {len(result.failed)} could not be read"
     if result.cancelled:

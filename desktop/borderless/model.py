@@ -86,6 +86,7 @@ class SourceOutcome:
     visits_added: int = 0  # of those, not stored before
     visits_skipped: int = 0  # no web host (file:, data:, about:, ...) or an unusable host
     error: str | None = None
+    unchanged: bool = False  # its files were as at the last scan, so it was not read again
 
 
 @dataclass(slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,7 +11,12 @@ from dataclasses import dataclass
 from borderless.domains import host_of_authority, strip_credentials
 from borderless.model import ScanResult, Source, SourceOutcome
 from borderless.sources import SourceError, history_reader
-from borderless.sources.snapshot import describe_database_error, open_read_only, snapshot
+from borderless.sources.snapshot import (
+    describe_database_error,
+    fingerprint,
+    open_read_only,
+    snapshot,
+)
 from borderless.store import MAX_ATTACHED_SOURCES, Store
 
 
@@ -123,14 +129,27 @@ def scan(
                         raise ScanCancelledError
                     report(f"Reading {source.browser} ({source.profile})")
                     source_id = store.source_id(source)
-                    try:
-                        with store.savepoint():
-                            outcome = _import_source(
-                                store, scan_id, source, source_id, keep_urls, cancelled, snapshots
-                            )
-                    except SourceError as error:
-                        outcome = SourceOutcome(source=source, error=str(error))
-                    store.record_source_status(source_id, outcome.error)
+                    state = json.dumps(fingerprint(source.path))
+                    if (last := store.unchanged_source(source_id, state)) is not None:
+                        read, skipped = last
+                        outcome = SourceOutcome(source, read, 0, skipped, unchanged=True)
+                    else:
+                        try:
+                            with store.savepoint():
+                                outcome = _import_source(
+                                    store, scan_id, source, source_id, keep_urls, cancelled,
+                                    snapshots,
+                                )  # fmt: skip
+                        except SourceError as error:
+                            outcome = SourceOutcome(source=source, error=str(error))
+                    good = outcome.error is None
+                    store.record_source_status(
+                        source_id,
+                        outcome.error,
+                        fingerprint=state if good else None,
+                        visits_read=outcome.visits_read if good else None,
+                        visits_skipped=outcome.visits_skipped if good else None,
+                    )
                     outcomes.append(outcome)
                     done += 1
             result.outcomes.extend(outcomes)

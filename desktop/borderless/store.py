@@ -14,14 +14,15 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from borderless.domains import WEB_SCHEMES
 from borderless.model import Host, Source
 from borderless.paths import ensure_private_dir
 from borderless.sources.history import HistoryQuery
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SCHEMA_VERSION = 1
 # SQLite attaches at most ten databases to a connection (the main one counts): the pipeline scans
@@ -47,6 +48,11 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
             "last_scanned_at": str,
             "last_status": str,  # "ok" or "error"
             "last_error": str,
+            # Sizes and modification times of the file and its journals at the last good read,
+            # and what that read counted: an unchanged source need not be read again.
+            "fingerprint": str,
+            "visits_read": int,
+            "visits_skipped": int,
         },
         pk="id",
         not_null={"kind", "browser", "profile", "path"},
@@ -109,7 +115,6 @@ class Store:
 
     def __init__(self, connection: sqlite3.Connection):
         self.connection = connection
-        self.db = sqlite_utils.Database(connection)
         self._attached: list[str] = []
 
     @classmethod
@@ -163,9 +168,16 @@ class Store:
                 f"this audit database was written by a newer Borderless (schema {version}); "
                 f"this version reads up to schema {SCHEMA_VERSION}"
             )
+        if version == SCHEMA_VERSION:
+            return
+        # Imported here: sqlite-utils takes a tenth of a second to import, and only a migration
+        # needs it. Every command opens the store; few of them migrate.
+        import sqlite_utils
+
+        db = sqlite_utils.Database(self.connection)
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self.transaction():
-                MIGRATIONS[target](self.db)
+                MIGRATIONS[target](db)
                 self.connection.execute(f"PRAGMA user_version={target}")
 
     # Transactions -----------------------------------------------------------------------------
@@ -259,11 +271,37 @@ class Store:
         row = self.connection.execute("SELECT id FROM sources WHERE path = ?", [path]).fetchone()
         return int(row[0])
 
-    def record_source_status(self, source_id: int, error: str | None) -> None:
+    def record_source_status(
+        self,
+        source_id: int,
+        error: str | None,
+        fingerprint: str | None = None,
+        visits_read: int | None = None,
+        visits_skipped: int | None = None,
+    ) -> None:
+        """Note how the last scan of a source went; a fingerprint only after a good read."""
         self.connection.execute(
-            "UPDATE sources SET last_scanned_at = ?, last_status = ?, last_error = ? WHERE id = ?",
-            [utc_now_text(), "ok" if error is None else "error", error, source_id],
+            "UPDATE sources SET last_scanned_at = ?, last_status = ?, last_error = ?,"
+            " fingerprint = ?, visits_read = ?, visits_skipped = ? WHERE id = ?",
+            [
+                utc_now_text(),
+                "ok" if error is None else "error",
+                error,
+                fingerprint,
+                visits_read,
+                visits_skipped,
+                source_id,
+            ],
         )
+
+    def unchanged_source(self, source_id: int, fingerprint: str) -> tuple[int, int] | None:
+        """What the last good read of a source counted, if its files are as they were then."""
+        row = self.connection.execute(
+            "SELECT visits_read, visits_skipped FROM sources"
+            " WHERE id = ? AND last_status = 'ok' AND fingerprint = ?",
+            [source_id, fingerprint],
+        ).fetchone()
+        return None if row is None else (int(row[0]), int(row[1]))
 
     # Importing visits -------------------------------------------------------------------------
 

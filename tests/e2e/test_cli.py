@@ -76,7 +76,10 @@ def test_scan_then_report_json_and_csv(home: Path, expected) -> None:
     first = run("scan", "--home", "br", home=home)
     assert first.stdout.strip() == "Scanned 2 of 2 sources: 64 visits read, 64 new."
     again = run("scan", home=home)
-    assert again.stdout.strip() == "Scanned 2 of 2 sources: 64 visits read, 0 new."
+    assert again.stdout.strip() == (
+        "Scanned 2 of 2 sources: 64 visits read, 0 new"
+        " (2 unchanged since the last scan, not read again)."
+    )
 
     report_path = home / "report.json"
     run("report", "--format", "json", "--output", str(report_path), home=home)

@@ -119,7 +119,7 @@ def test_a_file_that_keeps_changing_while_copied_is_reported(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     counter = iter(range(1000))
-    monkeypatch.setattr(snapshot_module, "_fingerprint", lambda path: (next(counter),))
+    monkeypatch.setattr(snapshot_module, "fingerprint", lambda path: (next(counter),))
     monkeypatch.setattr(snapshot_module.time, "sleep", lambda seconds: None)
     with pytest.raises(SourceError, match="kept changing while it was copied"), snapshot(GOOD):
         pass

@@ -83,7 +83,7 @@ def test_rescans_store_each_visit_once_and_add_new_ones(store, tmp_path: Path, e
 
 
 def test_a_crash_mid_scan_leaves_the_previous_audit_intact(
-    store, monkeypatch: pytest.MonkeyPatch, expected
+    store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     scan(store, [CHROMIUM])
     before = store.rows("SELECT * FROM visits ORDER BY id")
@@ -98,8 +98,10 @@ def test_a_crash_mid_scan_leaves_the_previous_audit_intact(
         return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Store, "import_history", crash_on_second)
+    another = tmp_path / "History"
+    shutil.copyfile(CHROMIUM.path, another)
     with pytest.raises(KeyboardInterrupt):
-        scan(store, [FIREFOX, CHROMIUM])
+        scan(store, [FIREFOX, Source(SourceKind.CHROMIUM, "Chromium", "copy", another)])
     # The Firefox visits read before the crash were rolled back with the rest of the scan.
     assert store.rows("SELECT * FROM visits ORDER BY id") == before
     assert store.rows("SELECT status FROM scans ORDER BY id") == [
@@ -164,3 +166,33 @@ def test_settings_round_trip(store) -> None:
     assert store.setting("home_country") == "JP"
     store.set_setting("home_country", None)
     assert store.setting("home_country", "none") == "none"
+
+
+def test_an_unchanged_source_is_not_read_again(store, tmp_path: Path, monkeypatch) -> None:
+    history = tmp_path / "History"
+    shutil.copyfile(CHROMIUM.path, history)
+    source = Source(SourceKind.CHROMIUM, "Chromium", "Default", history)
+    first = scan(store, [source]).outcomes[0]
+    monkeypatch.setattr(Store, "import_history", lambda *args: pytest.fail("read again"))
+    again = scan(store, [source]).outcomes[0]
+    assert again.unchanged
+    assert (again.visits_read, again.visits_added, again.visits_skipped) == (
+        first.visits_read,
+        0,
+        0,
+    )
+    monkeypatch.undo()
+    # Any write by the browser (here a new WAL beside the file) makes it worth reading again.
+    history.with_name("History-wal").write_bytes(b"")
+    os.utime(history, ns=(history.stat().st_atime_ns, history.stat().st_mtime_ns + 1000))
+    third = scan(store, [source]).outcomes[0]
+    assert not third.unchanged and third.visits_read == first.visits_read
+
+
+def test_a_source_that_failed_is_read_again_even_if_unchanged(store, tmp_path: Path) -> None:
+    history = tmp_path / "History"
+    history.write_bytes(b"junk" * 100)
+    source = Source(SourceKind.CHROMIUM, "Chromium", "Default", history)
+    assert scan(store, [source]).outcomes[0].error
+    second = scan(store, [source]).outcomes[0]
+    assert second.error and not second.unchanged

@@ -28,7 +28,7 @@ _COPY_ATTEMPTS = 4
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def _fingerprint(path: Path) -> tuple[tuple[int, int] | None, ...]:
+def fingerprint(path: Path) -> tuple[tuple[int, int] | None, ...]:
     """Size and modification time of a database and its companions, to notice a write mid-copy."""
     result: list[tuple[int, int] | None] = []
     for candidate in [path, *(path.with_name(path.name + s) for s in COMPANION_SUFFIXES)]:
@@ -115,9 +115,9 @@ def snapshot(path: Path) -> Iterator[Path]:
             for stale in folder.iterdir():
                 stale.unlink()
             try:
-                before = _fingerprint(path)
+                before = fingerprint(path)
                 copy = _copy_files(path, folder)
-                after = _fingerprint(path)
+                after = fingerprint(path)
             except OSError as error:
                 raise SourceError(_describe_os_error(path, error)) from error
             if before == after:
