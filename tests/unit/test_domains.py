@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from borderless.domains import (
     canonical_host,
@@ -107,3 +109,13 @@ def test_display_host_decodes_punycode_and_leaves_broken_labels_alone() -> None:
 def test_strip_credentials_removes_user_and_password_only() -> None:
     assert strip_credentials("https://user:pass@host.example/p?q=1") == "https://host.example/p?q=1"
     assert strip_credentials("https://host.example/a@b") == "https://host.example/a@b"
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=200, deadline=None)
+def test_no_text_makes_host_parsing_raise(text: str) -> None:
+    for url in (text, "http://" + text, "https://" + text + "/path"):
+        host = host_of_url(url)
+        if host is not None:
+            assert host.name == host.name.lower().strip()
+            assert host.name.isascii() and len(host.name) <= 253
