@@ -98,7 +98,8 @@ def _print_audit_summary(store: Store, folder: Path) -> None:
     click.echo(
         f"The audit in {folder} holds {totals.visits:,} visits to {totals.domains:,} hosts "
         f"({totals.registrable_domains:,} domains) from {period.first_visit} to "
-        f"{period.last_visit}; {totals.user_initiated_visits:,} of them started by hand (typed, clicked, bookmarked)."
+        f"{period.last_visit}; {totals.user_initiated_visits:,} of them started by hand "
+        "(typed, clicked, bookmarked)."
     )
     top = analysis.domain_summaries(store)[:10]
     if top:

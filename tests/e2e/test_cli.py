@@ -160,3 +160,22 @@ def test_data_dir_may_come_before_or_after_the_command(home: Path) -> None:
     listed = json.loads(run("sources", "--json", "--data-dir", str(elsewhere), home=home).stdout)
     assert sorted(entry["stored_visits"] for entry in listed) == [32, 32]
     assert not (home / "data" / "audit.sqlite").exists()
+
+
+def test_one_file_named_two_ways_is_one_source(home: Path) -> None:
+    profile = home / ".config" / "chromium" / "Default"
+    (home / "link").symlink_to(profile)
+    run("scan", str(profile / "History"), home=home)
+    environment_cwd = subprocess.run(
+        [sys.executable, "-m", "borderless", "scan", "History"],
+        cwd=profile,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOME": str(home), "BORDERLESS_DATA_DIR": str(home / "data")},
+        timeout=120,
+    )
+    assert environment_cwd.returncode == 0, environment_cwd.stderr
+    run("scan", str(home / "link"), home=home)
+    report = json.loads(run("report", "--format", "json", "--output", "-", home=home).stdout)
+    assert len(report["sources"]) == 1
+    assert report["totals"]["visits"] == 32

@@ -61,10 +61,9 @@ def discover(home: Path | None = None) -> list[Source]:
         folder = bases[root.base] / root.relative
         if not folder.is_dir():
             continue
-        for source in _profiles_in_root(folder, root.browser, root.kind):
-            resolved = source.path.resolve()
-            if resolved not in seen:
-                seen.add(resolved)
+        for source in _profiles_in_root(folder.resolve(), root.browser, root.kind):
+            if source.path not in seen:
+                seen.add(source.path)
                 found.append(source)
     return found
 
@@ -162,6 +161,9 @@ def sources_for_path(path: Path) -> list[Source]:
     """
     if not path.exists():
         raise SourceError(f"{path}: not found")
+    # A source is known by its path: one file reached as ./History, by its full path or through
+    # a link must be one source, or its visits would be stored twice.
+    path = path.resolve()
     if path.is_file():
         if path.name == CHROMIUM_HISTORY:
             kind = SourceKind.CHROMIUM
