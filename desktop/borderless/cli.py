@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
@@ -60,15 +62,14 @@ def _progress_printer() -> Callable[[Progress], None] | None:
     return show
 
 
-def _summary_line(result: ScanResult) -> str:
-    read = sum(outcome.visits_read for outcome in result.outcomes)
+def _summary_line(result: ScanResult, total: int) -> str:
     skipped = sum(outcome.visits_skipped for outcome in result.outcomes)
     ok = len(result.outcomes) - len(result.failed)
-    parts = [
-        f"Scanned {ok} of {len(result.outcomes)} source{'s' if len(result.outcomes) != 1 else ''}:",
-        f"{read:,} visits read, {result.visits_added:,} new",
-    ]
-    text = " ".join(parts)
+    plural = "s" if total != 1 else ""
+    text = (
+        f"Scanned {ok} of {total} source{plural}: "
+        f"{result.visits_read:,} visits read, {result.visits_added:,} new"
+    )
     if skipped:
         text += f", {skipped:,} without a web host skipped"
     unchanged = sum(outcome.unchanged for outcome in result.outcomes)
@@ -77,16 +78,50 @@ def _summary_line(result: ScanResult) -> str:
     if result.failed:
         text += f"; {len(result.failed)} could not be read"
     if result.cancelled:
-        text += " (cancelled: the sources in progress were not stored)"
+        text += " (cancelled: what was being read when you stopped it was not stored)"
     return text + "."
+
+
+class Interruption:
+    """Ctrl-C during a scan asks it to stop (within a fraction of a second, keeping what was
+    stored) instead of killing it with a traceback; a second Ctrl-C kills as usual."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def __enter__(self) -> Interruption:
+        self._previous = signal.signal(signal.SIGINT, self._on_signal)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _on_signal(self, number: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        click.echo("Stopping; press Ctrl-C again to quit at once.", err=True)
+
+    def __call__(self) -> bool:
+        return self.requested
 
 
 def _run_scan(store: Store, sources: Sequence[Source]) -> ScanResult:
     keep_urls = store.setting(KEEP_URLS_SETTING) == "1"
-    result = scan(store, sources, keep_urls=keep_urls, progress=_progress_printer())
+    with Interruption() as interruption:
+        result = scan(
+            store,
+            sources,
+            keep_urls=keep_urls,
+            progress=_progress_printer(),
+            cancelled=interruption,
+        )
     for outcome in result.failed:
         click.echo(f"error: {outcome.error}", err=True)
-    click.echo(_summary_line(result))
+    click.echo(_summary_line(result, len(sources)))
+    if result.cancelled:
+        sys.exit(130)  # what a shell expects of a program stopped by Ctrl-C
     return result
 
 

@@ -189,7 +189,9 @@ class Store:
         try:
             yield
         except BaseException:
-            self.connection.execute("ROLLBACK")
+            # An interrupted statement makes SQLite roll the transaction back by itself.
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK")
             raise
         else:
             self.connection.execute("COMMIT")
@@ -203,8 +205,9 @@ class Store:
         try:
             yield
         except BaseException:
-            self.connection.execute("ROLLBACK TO source")
-            self.connection.execute("RELEASE source")
+            if self.connection.in_transaction:  # else SQLite already rolled everything back
+                self.connection.execute("ROLLBACK TO source")
+                self.connection.execute("RELEASE source")
             raise
         else:
             self.connection.execute("RELEASE source")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -179,3 +180,15 @@ def test_one_file_named_two_ways_is_one_source(home: Path) -> None:
     report = json.loads(run("report", "--format", "json", "--output", "-", home=home).stdout)
     assert len(report["sources"]) == 1
     assert report["totals"]["visits"] == 32
+
+
+def test_ctrl_c_asks_the_scan_to_stop_and_a_second_one_quits() -> None:
+    from borderless.cli import Interruption
+
+    with Interruption() as interruption:
+        assert not interruption()
+        os.kill(os.getpid(), signal.SIGINT)
+        assert interruption()  # asked to stop, no KeyboardInterrupt yet
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

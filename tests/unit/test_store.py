@@ -196,3 +196,31 @@ def test_a_source_that_failed_is_read_again_even_if_unchanged(store, tmp_path: P
     assert scan(store, [source]).outcomes[0].error
     second = scan(store, [source]).outcomes[0]
     assert second.error and not second.unchanged
+
+
+def test_cancelling_during_the_visit_insert_rolls_back_cleanly(
+    store, firefox_places: Path, monkeypatch: pytest.MonkeyPatch, expected
+) -> None:
+    # SQLite rolls the whole transaction back by itself when it interrupts a statement inside
+    # one; the scan must then not try to roll back again (that used to raise).
+    scan(store, [CHROMIUM])
+    monkeypatch.setattr(pipeline, "CANCEL_CHECK_STEPS", 10)
+    inserting = False
+
+    def watch(statement: str) -> None:
+        nonlocal inserting
+        inserting = inserting or statement.lstrip().startswith("INSERT OR IGNORE INTO visits")
+
+    store.connection.set_trace_callback(watch)
+    result = scan(
+        store,
+        [Source(SourceKind.FIREFOX, "Firefox", "p", firefox_places)],
+        cancelled=lambda: inserting,
+    )
+    store.connection.set_trace_callback(None)
+    assert inserting and result.cancelled
+    assert visits_by_host(store) == expected["chromium"]
+    assert store.rows("SELECT status FROM scans ORDER BY id")[-1] == {"status": "cancelled"}
+    # The store is usable afterwards: the next scan reads the source in full.
+    again = scan(store, [Source(SourceKind.FIREFOX, "Firefox", "p", firefox_places)])
+    assert again.visits_added == 32
