@@ -31,12 +31,21 @@ class Generated:
     path: Path
     rows: int
     navigations: int  # visits an importer must report: one per redirect chain
+    web_navigations: int  # of those, the ones to a web host: what the audit stores
 
 
 def _urls(rng: random.Random, url_count: int) -> list[str]:
     hosts = [f"www.site{index}.{rng.choice(TLDS)}" for index in range(url_count // 20)]
     hosts += ["192.0.2.7", "xn--d1abbgf6aiiy.xn--p1ai", "bücher.example"]
-    return [f"https://{rng.choice(hosts)}/page/{index}?q={index * 7}" for index in range(url_count)]
+    urls = [f"https://{rng.choice(hosts)}/page/{index}?q={index * 7}" for index in range(url_count)]
+    # Real histories hold a few pages that never left the machine: PDFs opened from disk,
+    # settings pages. An importer must count their visits as skipped, not lose them silently.
+    for index in range(0, url_count, 200):
+        urls[index] = (
+            rng.choice([f"file:///home/someone/Documents/report-{index}.pdf", "chrome://settings/"])
+            + f"#{index}"
+        )
+    return urls
 
 
 def _signed(value: int) -> int:
@@ -67,7 +76,7 @@ def chromium_history(
     )
     visits: list[tuple[int, int, int, int, int, int]] = []
     synced: list[tuple[int, int]] = []
-    navigations = 0
+    navigations = web_navigations = 0
     time_us = start_us
     while len(visits) < visit_count:
         navigations += 1
@@ -89,6 +98,7 @@ def chromium_history(
             url_id = rng.randint(1, url_count)
             visits.append((visit_id, url_id, time_us + hop, from_visit, _signed(flags), duration))
             from_visit = visit_id
+        web_navigations += urls[visits[-1][1] - 1].startswith("https:")
         if rng.random() < 0.02:
             synced.append((len(visits), 0))
     connection.executemany(
@@ -99,7 +109,7 @@ def chromium_history(
     connection.executemany("INSERT INTO visit_source (id, source) VALUES (?, ?)", synced)
     connection.commit()
     connection.close()
-    return Generated(path, len(visits), navigations)
+    return Generated(path, len(visits), navigations, web_navigations)
 
 
 def firefox_places(path: Path, visit_count: int = 1_000_000, url_count: int = 50_000) -> Generated:
@@ -127,7 +137,7 @@ def firefox_places(path: Path, visit_count: int = 1_000_000, url_count: int = 50
         ),
     )
     visits: list[tuple[int, int, int, int, int]] = []
-    navigations = 0
+    navigations = web_navigations = 0
     time_us = 1_700_000_000_000_000
     while len(visits) < visit_count:
         navigations += 1
@@ -141,6 +151,7 @@ def firefox_places(path: Path, visit_count: int = 1_000_000, url_count: int = 50
             place_id = rng.randint(1, url_count)
             visits.append((visit_id, from_visit, place_id, time_us + hop, hop_type))
             from_visit = visit_id
+        web_navigations += urls[visits[-1][2] - 1].startswith("https:")
     connection.executemany(
         "INSERT INTO moz_historyvisits (id, from_visit, place_id, visit_date, visit_type)"
         " VALUES (?, ?, ?, ?, ?)",
@@ -148,4 +159,4 @@ def firefox_places(path: Path, visit_count: int = 1_000_000, url_count: int = 50
     )
     connection.commit()
     connection.close()
-    return Generated(path, len(visits), navigations)
+    return Generated(path, len(visits), navigations, web_navigations)

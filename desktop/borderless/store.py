@@ -392,12 +392,17 @@ class Store:
         added = cursor.rowcount
         # Visits whose URL names no web host (file:, data:, about:, ...) are not stored. They are
         # few, so count them by their URL ids rather than by another pass over every visit.
-        skipped = 0
-        if self._has_unmapped(query, names, url_map):
-            skipped = execute(
-                f"SELECT count(*) FROM ({counted})"
-                f" WHERE url_id NOT IN (SELECT url_id FROM {url_map})"
-            ).fetchone()[0]
+        # Visits whose URL names no web host (file:, data:, about:, ...) are not stored. Their
+        # URLs are few, so they are counted through the browser's index of visits by URL rather
+        # than by another pass over every visit.
+        unmapped = f"temp.{alias}_unmapped"
+        execute(
+            f"CREATE TABLE {unmapped} AS SELECT url_id FROM ({query.urls.format(**names)})"
+            f" WHERE url_id NOT IN (SELECT url_id FROM {url_map})"
+        )
+        skipped = execute(
+            f"SELECT count(*) FROM ({counted}) WHERE url_id IN (SELECT url_id FROM {unmapped})"
+        ).fetchone()[0]
         if stored_before:
             read = execute(f"SELECT count(*) FROM ({counted})").fetchone()[0]
         else:
@@ -405,14 +410,6 @@ class Store:
             # the count is known without another pass over a million visits.
             read = added + skipped
         return ImportCounts(read=int(read), added=added, skipped=int(skipped))
-
-    def _has_unmapped(self, query: HistoryQuery, names: dict[str, str], url_map: str) -> bool:
-        """Whether any URL lacks a host; most histories have a few (a PDF opened from disk)."""
-        urls = query.urls.format(**names)
-        row = self.connection.execute(
-            f"SELECT 1 FROM ({urls}) WHERE url_id NOT IN (SELECT url_id FROM {url_map}) LIMIT 1"
-        ).fetchone()
-        return row is not None
 
     def _keep_pages(self, url_map: str, urls: str, clean_url: Callable[[str], str]) -> None:
         rows = self.connection.execute(

@@ -87,7 +87,7 @@ def history_query(connection: sqlite3.Connection) -> HistoryQuery:
     """
     return HistoryQuery(
         prepare=(),
-        urls="SELECT id AS url_id, url FROM {src}.urls WHERE url IS NOT NULL",
+        urls="SELECT id AS url_id, url FROM {src}.urls",
         visits=visits,
         counted=f"SELECT v.url AS url_id FROM {{src}}.visits AS v WHERE {counted}",
         rows="SELECT count(*) FROM {src}.visits",

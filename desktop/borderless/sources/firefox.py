@@ -89,10 +89,10 @@ def history_query(connection: sqlite3.Connection) -> HistoryQuery:
     """
     return HistoryQuery(
         prepare=prepare,
-        urls="SELECT id AS url_id, url FROM {src}.moz_places WHERE url IS NOT NULL",
+        urls="SELECT id AS url_id, url FROM {src}.moz_places",
         visits=visits,
         counted=(
-            "SELECT v.place_id AS url_id FROM {src}.moz_historyvisits AS v NOT INDEXED"
+            "SELECT v.place_id AS url_id FROM {src}.moz_historyvisits AS v"
             f" {chain_join} WHERE {counted}"
         ),
         rows="SELECT count(*) FROM {src}.moz_historyvisits",
