@@ -303,8 +303,9 @@ def demo_command(persona_id: str | None, data_dir: Path | None) -> None:
         person = demo.persona(persona_id)
     except KeyError as error:
         raise click.BadParameter(str(error.args[0]), param_hint="--persona") from error
-    folder = paths.demo_dir(_data_folder(data_dir))
-    history = demo.history_path(_data_folder(data_dir), person)
+    data_folder = _data_folder(data_dir)
+    folder = paths.demo_dir(data_folder)
+    history = demo.history_path(data_folder, person)
     paths.ensure_private_dir(history.parent)
     demo.write_history(person, history)
     click.echo(f"Demo persona: {person.name}. {person.description}")

@@ -335,6 +335,53 @@ class Store:
         execute(f"ATTACH DATABASE ? AS {alias}", [f"{snapshot.as_uri()}?mode=ro"])
         self._attached.append(alias)
         names = {"src": alias, "tmp": f"temp.{alias}"}
+        urls_sql = query.urls.format(**names)
+        url_map = self._map_urls(alias, urls_sql, host_of_authority, clean_url)
+        for statement in query.prepare:
+            execute(statement.format(**names))
+        visits = query.visits.format(**names)
+        counted = query.counted.format(**names)
+        stored_before = execute(
+            "SELECT EXISTS (SELECT 1 FROM visits WHERE source_id = ?)", [source_id]
+        ).fetchone()[0]
+        cursor = execute(
+            "INSERT OR IGNORE INTO visits (source_id, source_visit_id, visited_at_us, host_id,"
+            " transition, synced, page_id, scan_id)"
+            " SELECT ?, v.source_visit_id, v.visited_at_us, m.host_id, v.transition,"
+            f" v.synced, m.page_id, ? FROM ({visits}) AS v"
+            f" JOIN {url_map} AS m ON m.url_id = v.url_id",
+            [source_id, scan_id],
+        )
+        added = cursor.rowcount
+        # Visits whose URL names no web host (file:, data:, about:, ...) are not stored. Their
+        # URLs are few, so they are counted through the browser's index of visits by URL rather
+        # than by another pass over every visit.
+        unmapped = f"temp.{alias}_unmapped"
+        execute(
+            f"CREATE TABLE {unmapped} AS SELECT url_id FROM ({urls_sql})"
+            f" WHERE url_id NOT IN (SELECT url_id FROM {url_map})"
+        )
+        skipped = execute(
+            f"SELECT count(*) FROM ({counted}) WHERE url_id IN (SELECT url_id FROM {unmapped})"
+        ).fetchone()[0]
+        if stored_before:
+            read = execute(f"SELECT count(*) FROM ({counted})").fetchone()[0]
+        else:
+            # Nothing of this source was stored before, so nothing was ignored as a duplicate:
+            # the count is known without another pass over a million visits.
+            read = added + skipped
+        return ImportCounts(read=int(read), added=added, skipped=int(skipped))
+
+    def _map_urls(
+        self,
+        alias: str,
+        urls_sql: str,
+        host_of_authority: Callable[[str], Host | None],
+        clean_url: Callable[[str], str] | None,
+    ) -> str:
+        """Build the temporary table from each URL id with a web host to its host's id (and
+        its page's, when URLs are kept), registering new hosts; returns the table's name."""
+        execute = self.connection.execute
         urls, authorities, url_map = (
             f"temp.{alias}_{name}" for name in ("urls", "authorities", "url_map")
         )
@@ -348,7 +395,7 @@ class Store:
                 coalesce(nullif(instr(rest, '?'), 0), 100000),
                 coalesce(nullif(instr(rest, '#'), 0), 100000)) - 1) AS authority
             FROM (SELECT url_id, url, substr(url, instr(url, '://') + 3) AS rest
-                  FROM ({query.urls.format(**names)}) WHERE typeof(url) = 'text' AND ({web}))"""
+                  FROM ({urls_sql}) WHERE typeof(url) = 'text' AND ({web}))"""
         )
         execute(f"CREATE TABLE {authorities} (authority TEXT PRIMARY KEY, host_id INTEGER)")
         for (authority,) in execute(f"SELECT DISTINCT authority FROM {urls}").fetchall():
@@ -374,42 +421,7 @@ class Store:
         )
         if clean_url is not None:
             self._keep_pages(url_map, urls, clean_url)
-        for statement in query.prepare:
-            execute(statement.format(**names))
-        visits = query.visits.format(**names)
-        counted = query.counted.format(**names)
-        stored_before = execute(
-            "SELECT EXISTS (SELECT 1 FROM visits WHERE source_id = ?)", [source_id]
-        ).fetchone()[0]
-        cursor = execute(
-            "INSERT OR IGNORE INTO visits (source_id, source_visit_id, visited_at_us, host_id,"
-            " transition, synced, page_id, scan_id)"
-            " SELECT ?, v.source_visit_id, v.visited_at_us, m.host_id, v.transition,"
-            f" v.synced, m.page_id, ? FROM ({visits}) AS v"
-            f" JOIN {url_map} AS m ON m.url_id = v.url_id",
-            [source_id, scan_id],
-        )
-        added = cursor.rowcount
-        # Visits whose URL names no web host (file:, data:, about:, ...) are not stored. They are
-        # few, so count them by their URL ids rather than by another pass over every visit.
-        # Visits whose URL names no web host (file:, data:, about:, ...) are not stored. Their
-        # URLs are few, so they are counted through the browser's index of visits by URL rather
-        # than by another pass over every visit.
-        unmapped = f"temp.{alias}_unmapped"
-        execute(
-            f"CREATE TABLE {unmapped} AS SELECT url_id FROM ({query.urls.format(**names)})"
-            f" WHERE url_id NOT IN (SELECT url_id FROM {url_map})"
-        )
-        skipped = execute(
-            f"SELECT count(*) FROM ({counted}) WHERE url_id IN (SELECT url_id FROM {unmapped})"
-        ).fetchone()[0]
-        if stored_before:
-            read = execute(f"SELECT count(*) FROM ({counted})").fetchone()[0]
-        else:
-            # Nothing of this source was stored before, so nothing was ignored as a duplicate:
-            # the count is known without another pass over a million visits.
-            read = added + skipped
-        return ImportCounts(read=int(read), added=added, skipped=int(skipped))
+        return url_map
 
     def _keep_pages(self, url_map: str, urls: str, clean_url: Callable[[str], str]) -> None:
         rows = self.connection.execute(
