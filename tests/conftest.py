@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import json
 import os
 import shutil
 from pathlib import Path
 
+import dns.nameserver
 import pytest
 
 # CI has no display; Qt must render offscreen in every test that uses it.
@@ -25,7 +28,26 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     monkeypatch.setenv("BORDERLESS_DATA_DIR", str(home / "borderless-data"))
+    # Commands run by tests send no DNS query unless a test asks for one (to 127.0.0.1).
+    monkeypatch.setenv("BORDERLESS_OFFLINE", "1")
     return home
+
+
+@pytest.fixture(autouse=True)
+def _loopback_dns_only(monkeypatch: pytest.MonkeyPatch):
+    """Fail any test whose code sends a DNS query anywhere but to this machine."""
+    strays: list[str] = []
+    original = dns.nameserver.Do53Nameserver.async_query
+
+    async def guarded(self, *args, **kwargs):
+        if not ipaddress.ip_address(self.address).is_loopback:
+            strays.append(self.address)
+            raise OSError(errno.ENETUNREACH, "tests may only query resolvers on 127.0.0.1")
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(dns.nameserver.Do53Nameserver, "async_query", guarded)
+    yield
+    assert not strays, f"a DNS query went to {strays[0]}, not to a resolver on this machine"
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import sqlite3
 from pathlib import Path
 
 from borderless.analysis import USER_INITIATED_SQL
@@ -30,3 +32,20 @@ def fingerprint(folder: Path) -> dict[str, tuple[str, int]]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+def chromium_history_with(path: Path, template: Path, urls: list[str]) -> Path:
+    """A copy of the real Chromium fixture `template` holding one typed visit to each URL."""
+    path.write_bytes(template.read_bytes())
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("DELETE FROM visits")
+        connection.execute("DELETE FROM urls")
+        for index, url in enumerate(urls):
+            url_id = connection.execute(
+                "INSERT INTO urls (url, title, last_visit_time) VALUES (?, '', 0)", [url]
+            ).lastrowid
+            connection.execute(
+                "INSERT INTO visits (url, visit_time, from_visit, transition) VALUES (?, ?, 0, ?)",
+                [url_id, 13_400_000_000_000_000 + index, 0x30000001],
+            )
+    return path

@@ -6,6 +6,8 @@ Pure reads over the store; nothing here writes. Reports and the app show what th
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections import Counter
 from dataclasses import dataclass
 
 from borderless.domains import display_host
@@ -118,3 +120,137 @@ def domain_summaries(store: Store) -> list[DomainSummary]:
         )
         for name, registrable, is_ip, visits, user_initiated, first_us, last_us, source_ids in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class AddressFacts:
+    """One address a host resolved to, and what the databases say about it."""
+
+    address: str
+    scope: str
+    country: str | None
+    asn: int | None
+    as_organization: str | None
+    edge_kind: str | None  # "anycast" or "cdn": the country is that of an edge near the person
+    edge_operator: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HostNetwork:
+    """Where a host's servers are, as far as DNS and geolocation tell."""
+
+    status: str | None  # model.ResolutionStatus, None when never resolved
+    detail: str | None
+    resolver: str | None
+    resolved_at: str | None
+    cname_chain: tuple[str, ...]
+    addresses: tuple[AddressFacts, ...]
+
+    @property
+    def server_countries(self) -> tuple[str, ...]:
+        return tuple(sorted({fact.country for fact in self.addresses if fact.country}))
+
+    @property
+    def asns(self) -> tuple[tuple[int, str | None], ...]:
+        found = {fact.asn: fact.as_organization for fact in self.addresses if fact.asn is not None}
+        return tuple(sorted(found.items()))
+
+    @property
+    def anycast(self) -> bool:
+        """Whether any of its addresses belongs to an anycast or CDN edge network."""
+        return any(fact.edge_kind for fact in self.addresses)
+
+
+_NEVER_RESOLVED = HostNetwork(None, None, None, None, (), ())
+
+
+def host_networks(store: Store) -> dict[str, HostNetwork]:
+    """The resolution and located addresses of every visited host, by host name."""
+    resolutions = store.connection.execute(
+        """SELECT h.name, r.status, r.detail, r.resolver, r.resolved_at, r.cname_chain
+           FROM resolutions AS r JOIN hosts AS h ON h.id = r.host_id"""
+    ).fetchall()
+    addresses: dict[str, list[AddressFacts]] = {}
+    for name, *facts in store.connection.execute(
+        """SELECT h.name, ha.address, coalesce(a.scope, 'unknown'), a.country, a.asn,
+                  a.as_organization, a.edge_kind, a.edge_operator
+           FROM host_addresses AS ha JOIN hosts AS h ON h.id = ha.host_id
+           LEFT JOIN addresses AS a ON a.address = ha.address
+           ORDER BY h.name, instr(ha.address, ':') > 0, ha.address"""
+    ):
+        addresses.setdefault(name, []).append(AddressFacts(*facts))
+    return {
+        name: HostNetwork(
+            status=status,
+            detail=detail,
+            resolver=resolver,
+            resolved_at=resolved_at,
+            cname_chain=tuple(json.loads(chain)),
+            addresses=tuple(addresses.get(name, ())),
+        )
+        for name, status, detail, resolver, resolved_at, chain in resolutions
+    }
+
+
+def network_of(networks: dict[str, HostNetwork], host: str) -> HostNetwork:
+    return networks.get(host, _NEVER_RESOLVED)
+
+
+@dataclass(frozen=True, slots=True)
+class CountryVisits:
+    """Visits to hosts with a server located in one country."""
+
+    country: str
+    visits: int
+    hosts: int
+    edge_only_visits: int  # visits to hosts located there only through anycast or CDN edges
+
+
+def server_countries(
+    domains: list[DomainSummary], networks: dict[str, HostNetwork]
+) -> list[CountryVisits]:
+    """Visits per server country, most visited first.
+
+    A host answered from servers in two countries counts toward both, so the visits of all
+    countries together may exceed the visits of the audit.
+    """
+    visits: Counter[str] = Counter()
+    hosts: Counter[str] = Counter()
+    edge_only: Counter[str] = Counter()
+    for domain in domains:
+        network = network_of(networks, domain.host)
+        for country in network.server_countries:
+            here = [fact for fact in network.addresses if fact.country == country]
+            visits[country] += domain.visits
+            hosts[country] += 1
+            if all(fact.edge_kind for fact in here):
+                edge_only[country] += domain.visits
+    return [
+        CountryVisits(country, count, hosts[country], edge_only[country])
+        for country, count in sorted(visits.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolutionTotals:
+    """How resolution went for the visited hosts."""
+
+    hosts: int
+    resolved: int  # with at least one address
+    located: int  # with at least one address placed in a country
+    not_resolved: dict[str, int]  # status -> hosts, for every host without an address
+
+
+def resolution_totals(
+    domains: list[DomainSummary], networks: dict[str, HostNetwork]
+) -> ResolutionTotals:
+    not_resolved: Counter[str] = Counter()
+    resolved = located = 0
+    for domain in domains:
+        network = network_of(networks, domain.host)
+        if network.addresses:
+            resolved += 1
+            located += bool(network.server_countries)
+        else:
+            not_resolved[network.status or "not_resolved_yet"] += 1
+    return ResolutionTotals(len(domains), resolved, located, dict(sorted(not_resolved.items())))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -12,16 +14,30 @@ from typing import Any, TypeVar
 
 import click
 
-from borderless import __version__, analysis, demo, paths
+from borderless import __version__, analysis, demo, lookup, paths
 from borderless.home import HOME_SETTING, home_country, normalise_country
 from borderless.model import ScanResult, Source, SourceKind
-from borderless.pipeline import Progress, inspect, scan
+from borderless.pipeline import (
+    Progress,
+    ResolveOptions,
+    ResolveSummary,
+    inspect,
+    resolve_hosts,
+    scan,
+)
 from borderless.report import FORMATS, ReportExistsError, write_report
+from borderless.resolve.dns import ResolverChoice, ResolverChoiceError
+from borderless.resolve.geo import GeoDatabaseError, Geolocator
 from borderless.sources import SourceError
 from borderless.sources.discovery import discover, sources_for_path
 from borderless.store import Store
 
 KEEP_URLS_SETTING = "keep_urls"
+RESOLVER_SETTING = "resolver"
+OFFLINE_SETTING = "offline"
+GEO_DB_SETTING = "geo_databases"
+# Set to 1 to keep every command offline whatever the saved setting (a classroom, a test run).
+OFFLINE_VARIABLE = "BORDERLESS_OFFLINE"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -34,6 +50,81 @@ def data_dir_option(function: F) -> F:
         help=f"Folder of the audit database (default: ${paths.DATA_DIR_VARIABLE}, else "
         "the platform's user data folder).",
     )(function)
+
+
+def resolution_options(function: F) -> F:
+    """The options that choose how host names are resolved and addresses located."""
+    options = [
+        click.option(
+            "--resolver",
+            metavar="ADDR[:PORT]",
+            help="Ask this DNS resolver (e.g. 127.0.0.1:5353, [::1]:53) instead of the "
+            "system's; `system` goes back. Saved.",
+        ),
+        click.option(
+            "--offline/--online",
+            default=None,
+            help="Offline: send no DNS query at all; use only what is already stored. Saved. "
+            f"${OFFLINE_VARIABLE}=1 forces offline unless --online is given.",
+        ),
+        click.option(
+            "--geo-db",
+            "geo_databases",
+            multiple=True,
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="A MaxMind-format database of your own (GeoLite2/GeoIP2 City, Country or ASN; "
+            "DB-IP; IPinfo Lite) to use before the shipped ones; repeat for several. Saved; "
+            "--geo-db shipped goes back to the shipped ones only.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _resolve_options(
+    store: Store | None,
+    resolver: str | None,
+    offline: bool | None,
+    geo_databases: tuple[Path, ...],
+    save: bool,
+) -> ResolveOptions:
+    """The resolution options from the command line, else the saved settings; saves the ones
+    given when `save`."""
+
+    def setting(key: str) -> str | None:
+        return store.setting(key) if store is not None else None
+
+    def keep(key: str, value: str | None) -> None:
+        if save and store is not None:
+            store.set_setting(key, value)
+
+    try:
+        chosen = resolver if resolver is not None else setting(RESOLVER_SETTING)
+        choice = ResolverChoice.parse(chosen or "system")
+    except ResolverChoiceError as error:
+        raise click.BadParameter(str(error), param_hint="--resolver") from error
+    if resolver is not None:
+        keep(RESOLVER_SETTING, None if choice.is_system else choice.text())
+    if offline is not None:
+        keep(OFFLINE_SETTING, "1" if offline else "0")
+    else:
+        offline = os.environ.get(OFFLINE_VARIABLE) == "1" or setting(OFFLINE_SETTING) == "1"
+    if geo_databases:
+        if [str(path) for path in geo_databases] == ["shipped"]:
+            geo_databases = ()
+            keep(GEO_DB_SETTING, None)
+        else:
+            geo_databases = tuple(path.resolve() for path in geo_databases)
+            try:
+                # Checked before it is saved: a wrong file is refused now, not at every scan.
+                Geolocator(geo_databases, include_shipped=False).close()
+            except GeoDatabaseError as error:
+                raise click.BadParameter(str(error), param_hint="--geo-db") from error
+            keep(GEO_DB_SETTING, json.dumps([str(path) for path in geo_databases]))
+    else:
+        geo_databases = tuple(Path(text) for text in json.loads(setting(GEO_DB_SETTING) or "[]"))
+    return ResolveOptions(choice=choice, offline=offline, geo_databases=geo_databases)
 
 
 def _data_folder(data_dir: Path | None) -> Path:
@@ -107,7 +198,8 @@ class Interruption:
         return self.requested
 
 
-def _run_scan(store: Store, sources: Sequence[Source]) -> ScanResult:
+def _run_scan(store: Store, sources: Sequence[Source], options: ResolveOptions) -> ScanResult:
+    """Read `sources`, then resolve and locate the hosts; exits 130 if the person cancels."""
     keep_urls = store.setting(KEEP_URLS_SETTING) == "1"
     with Interruption() as interruption:
         result = scan(
@@ -117,12 +209,76 @@ def _run_scan(store: Store, sources: Sequence[Source]) -> ScanResult:
             progress=_progress_printer(),
             cancelled=interruption,
         )
-    for outcome in result.failed:
-        click.echo(f"error: {outcome.error}", err=True)
-    click.echo(_summary_line(result, len(sources)))
-    if result.cancelled:
-        sys.exit(130)  # what a shell expects of a program stopped by Ctrl-C
+        for outcome in result.failed:
+            click.echo(f"error: {outcome.error}", err=True)
+        click.echo(_summary_line(result, len(sources)))
+        if result.cancelled:
+            sys.exit(130)  # what a shell expects of a program stopped by Ctrl-C
+        summary = _run_resolution(store, options, interruption)
+    if summary.cancelled:
+        sys.exit(130)
     return result
+
+
+def _run_resolution(
+    store: Store, options: ResolveOptions, cancelled: Callable[[], bool]
+) -> ResolveSummary:
+    def announce(progress: Progress) -> None:
+        if progress.stage == "Resolving host names" and progress.done == 0:
+            click.echo(
+                f"Resolving {progress.total:,} host names with {summary_resolver()}. It saw "
+                "these names when you browsed; use --offline to send none.",
+                err=True,
+            )
+        elif sys.stderr.isatty():
+            click.echo(f"[{progress.done}/{progress.total}] {progress.stage}", err=True)
+
+    def summary_resolver() -> str:
+        if options.choice.is_system:
+            return "the system's resolver"
+        return f"the resolver {options.choice.text()}"
+
+    summary = resolve_hosts(store, options, progress=announce, cancelled=cancelled)
+    for problem in summary.problems:
+        click.echo(f"warning: geolocation database left out: {problem}", err=True)
+    click.echo(_resolution_line(summary))
+    return summary
+
+
+_STATUS_WORDS = {
+    "ok": "with addresses",
+    "no_address": "without an address",
+    "nxdomain": "that do not exist (NXDOMAIN)",
+    "servfail": "the resolver failed on (SERVFAIL)",
+    "refused": "the resolver refused (REFUSED)",
+    "timeout": "that timed out",
+    "no_network": "unreachable (no network)",
+    "error": "with errors",
+    "local_name": "local names, not sent",
+    "ip_literal": "IP addresses already",
+    "offline": "not looked up (offline)",
+}
+
+
+def _resolution_line(summary: ResolveSummary) -> str:
+    if not summary.hosts_considered:
+        text = "No new or expired host names to resolve"
+    else:
+        parts = [
+            f"{count:,} {_STATUS_WORDS.get(status, status)}"
+            for status, count in summary.statuses.most_common()
+        ]
+        where = "offline, nothing sent" if summary.offline else None
+        if summary.queried and summary.resolver:
+            where = f"asked {summary.resolver}"
+        text = f"Resolved {summary.hosts_considered:,} hosts ({where}): " + ", ".join(parts)
+    if summary.cancelled:
+        return text + " (cancelled: the answers received so far are kept)."
+    located = ""
+    if summary.addresses_located:
+        located = f"; located {summary.addresses_located:,} addresses"
+    databases = ", ".join(f"{info.name} ({info.built})" for info in summary.databases if info.holds)
+    return f"{text}{located}" + (f" with {databases}." if databases and located else ".")
 
 
 def _print_audit_summary(store: Store, folder: Path) -> None:
@@ -148,9 +304,10 @@ def _print_audit_summary(store: Store, folder: Path) -> None:
 @data_dir_option
 @click.pass_context
 def cli(context: click.Context, data_dir: Path | None) -> None:
-    """Borderless shows where your data goes: which sites you visit, and (coming) the countries
-    and companies behind them, from the evidence already on your computer. It only ever reads
-    copies of your browsers' files and sends nothing anywhere.
+    """Borderless shows where your data goes: which sites you visit, the countries their servers
+    answer from, and (coming) the companies behind them, from the evidence already on your
+    computer. It only ever reads copies of your browsers' files; the only thing it sends is DNS
+    queries for the hosts you visited, to the resolver you choose (none with --offline).
 
     With no command it scans every browser profile it finds (or, if there is none, a demo
     persona) and prints a summary; the desktop window will open here instead once it exists.
@@ -164,7 +321,7 @@ def cli(context: click.Context, data_dir: Path | None) -> None:
         context.invoke(demo_command, data_dir=data_dir)
         return
     with _open_store(folder) as store:
-        _run_scan(store, sources)
+        _run_scan(store, sources, _resolve_options(store, None, None, (), save=False))
         _print_audit_summary(store, folder)
     click.echo("Write a report with: borderless report --format json --output report.json")
 
@@ -221,13 +378,34 @@ def sources_command(data_dir: Path | None, as_json: bool) -> None:
     help="Also store full URLs (without user names or passwords) from now on, or go back to "
     "hosts only. Saved; hosts only is the default.",
 )
+@resolution_options
+@click.option(
+    "--refresh-dns",
+    is_flag=True,
+    help="Ask the resolver about every host again, not only new "
+    "ones and those whose answer has expired.",
+)
 @data_dir_option
 def scan_command(
-    targets: tuple[Path, ...], home: str | None, keep_urls: bool | None, data_dir: Path | None
+    targets: tuple[Path, ...],
+    home: str | None,
+    keep_urls: bool | None,
+    resolver: str | None,
+    offline: bool | None,
+    geo_databases: tuple[Path, ...],
+    refresh_dns: bool,
+    data_dir: Path | None,
 ) -> None:
-    """Read browser history into the audit. With no TARGETS, every profile found on this
-    computer; a TARGET may be a profile folder, a browser folder, or a History / places.sqlite
-    file. Rescanning adds only what is new."""
+    """Read browser history into the audit, then resolve each host visited (CNAME chain, IPv4
+    and IPv6 addresses) and locate its servers (country, network operator).
+
+    With no TARGETS, every profile found on this computer; a TARGET may be a profile folder, a
+    browser folder, or a History / places.sqlite file. Rescanning adds only what is new, and
+    asks the resolver only about hosts that are new or whose answer has expired (answers are
+    kept for their TTL, at least a day).
+
+    Resolving sends each host name to a DNS resolver, the same one that saw it when you browsed
+    unless you choose another; --offline sends nothing."""
     folder = _data_folder(data_dir)
     sources: list[Source] = []
     problems: list[str] = []
@@ -249,11 +427,13 @@ def scan_command(
                 raise click.BadParameter(str(error), param_hint="--home") from error
         if keep_urls is not None:
             store.set_setting(KEEP_URLS_SETTING, "1" if keep_urls else "0")
+        options = _resolve_options(store, resolver, offline, geo_databases, save=True)
+        options = dataclasses.replace(options, refresh=refresh_dns)
         if not sources:
             if not problems:
                 click.echo("No browser history found. Try `borderless demo`.", err=True)
             sys.exit(1)
-        result = _run_scan(store, sources)
+        result = _run_scan(store, sources, options)
     if problems or (result.outcomes and len(result.failed) == len(result.outcomes)):
         sys.exit(1)
 
@@ -292,10 +472,25 @@ def report_command(
         click.echo(f"Wrote {output}", err=True)
 
 
+def _saved_options(
+    folder: Path, resolver: str | None = None, offline: bool | None = None
+) -> ResolveOptions:
+    """The resolution settings saved in the audit of `folder` (without creating it), overridden
+    by what was given on the command line for this run."""
+    if not paths.audit_path(folder).exists():
+        return _resolve_options(None, resolver, offline, (), save=False)
+    with _open_store(folder) as store:
+        return _resolve_options(store, resolver, offline, (), save=False)
+
+
 @cli.command("demo")
 @click.option("--persona", "persona_id", default=None, help="Which persona (default: the first).")
+@click.option("--resolver", metavar="ADDR[:PORT]", help="Resolver for this run (not saved).")
+@click.option("--offline/--online", default=None, help="For this run (not saved).")
 @data_dir_option
-def demo_command(persona_id: str | None, data_dir: Path | None) -> None:
+def demo_command(
+    persona_id: str | None, resolver: str | None, offline: bool | None, data_dir: Path | None
+) -> None:
     """Scan a demo persona: the made-up history of a fictional person, written in the real
     Chromium format and read like a real profile. It is kept apart from your own audit
     (in the data folder's demo/ subfolder)."""
@@ -309,16 +504,56 @@ def demo_command(persona_id: str | None, data_dir: Path | None) -> None:
     paths.ensure_private_dir(history.parent)
     demo.write_history(person, history)
     click.echo(f"Demo persona: {person.name}. {person.description}")
+    options = _saved_options(data_folder, resolver, offline)
     with _open_store(folder) as store:
         store.set_setting(HOME_SETTING, person.home_country)
         source = Source(
             kind=SourceKind.CHROMIUM, browser=f"{person.browser} (demo)", profile=person.name,
             path=history,
         )  # fmt: skip
-        _run_scan(store, [source])
+        _run_scan(store, [source], options)
         _print_audit_summary(store, folder)
         click.echo(f"Home country: {home_country(store)}.")
     click.echo("Write its report with: borderless report --demo --format json --output demo.json")
+
+
+@cli.command("lookup")
+@click.argument("target")
+@resolution_options
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@data_dir_option
+def lookup_command(
+    target: str,
+    resolver: str | None,
+    offline: bool | None,
+    geo_databases: tuple[Path, ...],
+    as_json: bool,
+    data_dir: Path | None,
+) -> None:
+    """Explain one host or IP address: its CNAME chain, addresses, their countries and
+    network operators (ASN), whether they are anycast or CDN edges, and which resolver and
+    databases said so. A host is resolved now (nothing is stored); offline, the audit's stored
+    answer is shown instead. Options given here are not saved."""
+    folder = _data_folder(data_dir)
+    audit = paths.audit_path(folder)
+    store = Store.open(audit) if audit.exists() else None
+    try:
+        options = _resolve_options(store, resolver, offline, geo_databases, save=False)
+        explanation = lookup.explain(target, options, store)
+    except lookup.TargetError as error:
+        raise click.ClickException(str(error)) from error
+    except GeoDatabaseError as error:
+        raise click.ClickException(f"cannot use the geolocation database {error}") from error
+    finally:
+        if store is not None:
+            store.close()
+    if as_json:
+        click.echo(json.dumps(explanation.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        for line in explanation.lines():
+            click.echo(line)
+    if explanation.status not in ("ok", "ip_literal"):
+        sys.exit(1)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

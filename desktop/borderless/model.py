@@ -108,3 +108,50 @@ class ScanResult:
     @property
     def failed(self) -> list[SourceOutcome]:
         return [outcome for outcome in self.outcomes if outcome.error is not None]
+
+
+class ResolutionStatus(enum.StrEnum):
+    """How the resolution of one host ended."""
+
+    OK = "ok"  # at least one address
+    NO_ADDRESS = "no_address"  # the name exists but has no A or AAAA record
+    NXDOMAIN = "nxdomain"  # the name does not exist
+    SERVFAIL = "servfail"  # the resolver failed to find out
+    REFUSED = "refused"  # the resolver would not answer
+    TIMEOUT = "timeout"  # no answer in time, after the retries
+    NO_NETWORK = "no_network"  # no resolver could be reached at all
+    ERROR = "error"  # anything else: a malformed answer, a CNAME loop
+    LOCAL_NAME = "local_name"  # a name of this machine or network, never sent to a resolver
+    IP_LITERAL = "ip_literal"  # the host is an address already
+    OFFLINE = "offline"  # not looked up: offline mode and nothing known about it
+
+    @property
+    def is_failure(self) -> bool:
+        """A failure worth trying again later, not an answer about the name."""
+        return self in RETRYABLE_STATUSES
+
+
+RETRYABLE_STATUSES = frozenset(
+    {
+        ResolutionStatus.SERVFAIL,
+        ResolutionStatus.REFUSED,
+        ResolutionStatus.TIMEOUT,
+        ResolutionStatus.NO_NETWORK,
+        ResolutionStatus.ERROR,
+        ResolutionStatus.OFFLINE,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What DNS said about one host at one time."""
+
+    host: str
+    status: ResolutionStatus
+    cname_chain: tuple[str, ...] = ()  # the names the host is an alias of, in order
+    addresses: tuple[str, ...] = ()  # IPv4 then IPv6, as text
+    ttl: int | None = None  # the smallest TTL of the answers (negative TTL for NXDOMAIN)
+    resolver: str | None = None  # "system", "127.0.0.1:5353"; None when no query was sent
+    resolved_at: float = 0.0  # seconds since 1970 UTC
+    detail: str | None = None  # the reason, in words, when there are no addresses

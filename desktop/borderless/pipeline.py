@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import dataclasses
 import json
 import sqlite3
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from borderless.domains import host_of_authority, strip_credentials
-from borderless.model import ScanResult, Source, SourceOutcome
+from borderless.model import Resolution, ResolutionStatus, ScanResult, Source, SourceOutcome
+from borderless.resolve import dns as resolve_dns
+from borderless.resolve.geo import DatabaseInfo, Geolocator
 from borderless.sources import SourceError, history_reader
 from borderless.sources.snapshot import (
     describe_database_error,
@@ -18,6 +26,9 @@ from borderless.sources.snapshot import (
     snapshot,
 )
 from borderless.store import MAX_ATTACHED_SOURCES, Store
+
+if TYPE_CHECKING:
+    import dns.asyncresolver
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,3 +206,199 @@ def inspect(source: Source) -> SourceSummary:
     except sqlite3.DatabaseError as error:
         return SourceSummary(source, None, describe_database_error(error))
     return SourceSummary(source, rows, None)
+
+
+# Resolution -------------------------------------------------------------------------------------
+
+# An answer is kept at least this long whatever its TTL says (CDN answers live for seconds, and the
+# audit asks where a platform's servers are, not which one answered this minute) and at most this
+# long whatever it says.
+MIN_KEEP_S = 24 * 3600
+MAX_KEEP_S = 7 * 24 * 3600
+# A resolver that failed, refused or stayed silent is asked again after this long.
+RETRY_FAILED_AFTER_S = 3600
+# Names that will never need asking (local names, IP literals) are looked at again after a year.
+NEVER_S = 365 * 24 * 3600
+# Resolutions are stored in batches of this many, each batch committed: cancelling keeps them.
+RESOLUTION_BATCH = 250
+# The settings key of the databases the stored locations came from (for reports).
+GEO_DATABASES_SETTING = "geo_databases_used"
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveOptions:
+    """How to resolve: which resolver, whether to send anything at all, how hard to try."""
+
+    choice: resolve_dns.ResolverChoice = field(default_factory=resolve_dns.ResolverChoice)
+    offline: bool = False
+    refresh: bool = False  # ask again about every host, not only new and expired ones
+    concurrency: int = resolve_dns.DEFAULT_CONCURRENCY
+    timeout: float = resolve_dns.DEFAULT_TIMEOUT
+    retries: int = resolve_dns.DEFAULT_RETRIES
+    geo_databases: tuple[Path, ...] = ()  # the person's own .mmdb files, before the shipped ones
+
+
+@dataclass(slots=True)
+class ResolveSummary:
+    """What the resolution step did, for the summary line, the report and the app."""
+
+    resolver: str | None = None  # in words; None in offline mode
+    offline: bool = False
+    hosts_considered: int = 0  # new or expired hosts this run
+    queried: int = 0  # of those, sent to the resolver
+    statuses: Counter[str] = field(default_factory=Counter)  # of those considered
+    addresses_located: int = 0
+    databases: list[DatabaseInfo] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # geolocation databases left out, and why
+    cancelled: bool = False
+
+
+def keep_until(resolution: Resolution) -> int:
+    """When to ask about a host again, in seconds since 1970."""
+    status = resolution.status
+    if status in (ResolutionStatus.NO_NETWORK, ResolutionStatus.OFFLINE):
+        return 0  # at the next chance
+    if status in (ResolutionStatus.LOCAL_NAME, ResolutionStatus.IP_LITERAL):
+        return int(resolution.resolved_at) + NEVER_S
+    if status.is_failure:
+        return int(resolution.resolved_at) + RETRY_FAILED_AFTER_S
+    keep = min(max(resolution.ttl or 0, MIN_KEEP_S), MAX_KEEP_S)
+    return int(resolution.resolved_at) + keep
+
+
+def resolve_hosts(
+    store: Store,
+    options: ResolveOptions,
+    *,
+    progress: ProgressCallback | None = None,
+    cancelled: CancelledCallback | None = None,
+) -> ResolveSummary:
+    """Resolve the visited hosts that are new or expired, then locate every address not yet
+    located with the current databases. Offline, nothing is sent: hosts never resolved are
+    recorded as such, and what is stored stays in use however old.
+
+    A geolocation database of the person's that cannot be used is left out, and named in the
+    summary's problems; the shipped databases still answer.
+    """
+    summary = ResolveSummary(offline=options.offline)
+    now = time.time()
+    candidates = store.hosts_to_resolve(int(now), refresh=options.refresh)
+    if options.offline:
+        # Offline, an expired answer is still the best there is: only the never-resolved count.
+        never = {host_id for host_id, _name in store.unresolved_hosts()}
+        candidates = [entry for entry in candidates if entry[0] in never]
+    summary.hosts_considered = len(candidates)
+    ids = {name: host_id for host_id, name, _is_ip in candidates}
+    settled: list[Resolution] = []
+    to_ask: list[str] = []
+    for _host_id, name, is_ip in candidates:
+        if is_ip:
+            settled.append(Resolution(name, ResolutionStatus.IP_LITERAL, addresses=(name,),
+                                      resolved_at=now))  # fmt: skip
+        elif resolve_dns.is_local_name(name):
+            settled.append(Resolution(name, ResolutionStatus.LOCAL_NAME, resolved_at=now,
+                                      detail="a local name: not sent to any resolver"))  # fmt: skip
+        elif options.offline:
+            settled.append(Resolution(name, ResolutionStatus.OFFLINE, resolved_at=now,
+                                      detail="offline mode: not looked up"))  # fmt: skip
+        else:
+            to_ask.append(name)
+
+    def store_batch(batch: Sequence[Resolution]) -> None:
+        with store.transaction():
+            store.record_resolutions(
+                (ids[resolution.host], resolution, keep_until(resolution)) for resolution in batch
+            )
+        summary.statuses.update(resolution.status.value for resolution in batch)
+
+    store_batch(settled)
+    if to_ask:
+        try:
+            resolver = resolve_dns.make_resolver(options.choice, options.timeout, options.retries)
+        except resolve_dns.NoResolverError as error:
+            reason = f"no resolver: {error}"
+            store_batch([resolve_dns.unresolvable(name, reason) for name in to_ask])
+        else:
+            summary.resolver = resolve_dns.describe_resolver(resolver, options.choice)
+            summary.queried = len(to_ask)
+            summary.cancelled = _resolve_online(
+                resolver, options, to_ask, store_batch, progress, cancelled
+            )
+    if not summary.cancelled:
+        located, databases = locate_addresses(
+            store, options.geo_databases, progress, on_problem=summary.problems.append
+        )
+        summary.addresses_located = located
+        summary.databases = databases
+    return summary
+
+
+def _resolve_online(
+    resolver: dns.asyncresolver.Resolver,
+    options: ResolveOptions,
+    names: Sequence[str],
+    store_batch: Callable[[Sequence[Resolution]], None],
+    progress: ProgressCallback | None,
+    cancelled: CancelledCallback | None,
+) -> bool:
+    """Ask the resolver about `names`, storing answers in batches; True if cancelled."""
+    text = options.choice.text()
+    batch: list[Resolution] = []
+    done = 0
+
+    def on_resolved(resolution: Resolution) -> None:
+        nonlocal done
+        batch.append(resolution)
+        done += 1
+        if len(batch) >= RESOLUTION_BATCH:
+            store_batch(batch)
+            batch.clear()
+            if progress is not None:
+                progress(Progress(done, len(names), "Resolving host names"))
+
+    async def run() -> bool:
+        work = asyncio.ensure_future(
+            resolve_dns.resolve_many(resolver, names, text, on_resolved, options.concurrency)
+        )
+        while not work.done():
+            if cancelled is not None and cancelled():
+                work.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await work
+                return True
+            await asyncio.wait([work], timeout=0.05)
+        work.result()
+        return False
+
+    if progress is not None:
+        progress(Progress(0, len(names), "Resolving host names"))
+    try:
+        was_cancelled = asyncio.run(run())
+    finally:
+        if batch:
+            store_batch(batch)  # what was answered before a cancel or an error is kept
+    return was_cancelled
+
+
+def locate_addresses(
+    store: Store,
+    own_databases: Sequence[Path] = (),
+    progress: ProgressCallback | None = None,
+    on_problem: Callable[[str], None] | None = None,
+) -> tuple[int, list[DatabaseInfo]]:
+    """Locate the stored addresses not yet located with these databases; returns how many were
+    located and the databases used. A database that cannot be used is left out and named to
+    `on_problem` (without it, it raises GeoDatabaseError)."""
+    with Geolocator(own_databases, on_problem=on_problem) as geolocator:
+        pending = store.addresses_to_locate(geolocator.identity)
+        if progress is not None and pending:
+            progress(Progress(0, len(pending), "Locating addresses"))
+        locations = geolocator.locate_many(pending)
+        databases = [database.info for database in geolocator.databases]
+        with store.transaction():
+            store.record_locations(locations, geolocator.identity)
+            store.set_setting(
+                GEO_DATABASES_SETTING,
+                json.dumps([dataclasses.asdict(info) for info in databases], default=sorted),
+            )
+        return len(locations), databases

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -17,22 +18,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from borderless.domains import WEB_SCHEMES
-from borderless.model import Host, Source
+from borderless.model import RETRYABLE_STATUSES, Host, Resolution, ResolutionStatus, Source
 from borderless.paths import ensure_private_dir
 from borderless.sources.history import HistoryQuery
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 1
+    from borderless.resolve.geo import Location
+
+SCHEMA_VERSION = 2
 # SQLite attaches at most ten databases to a connection (the main one counts): the pipeline scans
 # sources in groups of this size, one transaction each.
 MAX_ATTACHED_SOURCES = 9
+_RETRYABLE_SQL = ", ".join(f"'{status.value}'" for status in sorted(RETRYABLE_STATUSES))
 
 
 def utc_now_text() -> str:
     """The time now as ISO 8601 UTC text to the second, the form every stored time has."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def time_text_of(seconds: float) -> str:
+    """Seconds since 1970 as the stored form of a time."""
+    moment = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _migrate_to_1(db: sqlite_utils.Database) -> None:
@@ -98,7 +108,56 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
     db.table("visits").create_index(["source_id", "visited_at_us", "source_visit_id"], unique=True)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_to_1}
+def _migrate_to_2(db: sqlite_utils.Database) -> None:
+    # What DNS said about each host the last time it was asked; one row per host.
+    db.execute(
+        """
+        CREATE TABLE resolutions (
+            host_id INTEGER PRIMARY KEY REFERENCES hosts(id),
+            status TEXT NOT NULL, -- model.ResolutionStatus
+            cname_chain TEXT NOT NULL DEFAULT '[]', -- JSON list of the names, in order
+            ttl INTEGER,
+            resolver TEXT, -- "system", "127.0.0.1:5353"; NULL when no query was sent
+            resolved_at TEXT NOT NULL,
+            expires_at_s INTEGER NOT NULL, -- seconds since 1970: ask again after this
+            detail TEXT
+        )
+        """
+    )
+    # Addresses a host had: from the resolver now, from DNS logs and captures later.
+    db.execute(
+        """
+        CREATE TABLE host_addresses (
+            host_id INTEGER NOT NULL REFERENCES hosts(id),
+            address TEXT NOT NULL,
+            origin TEXT NOT NULL, -- "resolver", "literal" (the host is an address)
+            PRIMARY KEY (host_id, address, origin)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX host_addresses_address ON host_addresses (address)")
+    db.execute(
+        """
+        CREATE TABLE addresses (
+            address TEXT PRIMARY KEY,
+            scope TEXT NOT NULL, -- public, private, loopback, ...: only public ones are located
+            country TEXT, -- ISO 3166 alpha-2
+            asn INTEGER,
+            as_organization TEXT,
+            country_database TEXT, -- the database file that answered
+            asn_database TEXT,
+            edge_kind TEXT, -- "anycast" or "cdn": the country is a nearby edge's
+            edge_operator TEXT,
+            located_with TEXT NOT NULL -- which set of databases; another set locates again
+        )
+        """
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    1: _migrate_to_1,
+    2: _migrate_to_2,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,6 +493,102 @@ class Store:
         self.connection.executemany(
             f"UPDATE {url_map} SET page_id = (SELECT id FROM pages WHERE url = ?) WHERE url_id = ?",
             ((url, url_id) for url_id, url in cleaned),
+        )
+
+    # Resolution and geolocation --------------------------------------------------------------
+
+    def hosts_to_resolve(self, now_s: int, refresh: bool = False) -> list[tuple[int, str, bool]]:
+        """Visited hosts never resolved, or whose last answer has expired (all with `refresh`):
+        (host id, name, whether the name is an IP address)."""
+        sql = (
+            "SELECT h.id, h.name, h.is_ip FROM hosts AS h"
+            " LEFT JOIN resolutions AS r ON r.host_id = h.id"
+            " WHERE h.id IN (SELECT DISTINCT host_id FROM visits)"
+        )
+        parameters: list[int] = []
+        if not refresh:
+            sql += " AND (r.host_id IS NULL OR r.expires_at_s <= ?)"
+            parameters.append(now_s)
+        rows = self.connection.execute(sql, parameters).fetchall()
+        return [(int(host_id), str(name), bool(is_ip)) for host_id, name, is_ip in rows]
+
+    def unresolved_hosts(self) -> list[tuple[int, str]]:
+        """Visited hosts with no resolution stored at all."""
+        rows = self.connection.execute(
+            "SELECT id, name FROM hosts WHERE id IN (SELECT DISTINCT host_id FROM visits)"
+            " AND id NOT IN (SELECT host_id FROM resolutions)"
+        ).fetchall()
+        return [(int(host_id), str(name)) for host_id, name in rows]
+
+    def record_resolutions(self, results: Iterable[tuple[int, Resolution, int]]) -> None:
+        """Store resolutions: (host id, resolution, when to ask again in seconds since 1970).
+
+        A failure to reach or hear from the resolver never replaces a good answer already
+        stored: the old answer stays, marked to be asked for again at the next chance.
+        """
+        execute = self.connection.execute
+        for host_id, resolution, expires_at_s in results:
+            if resolution.status.is_failure:
+                kept = execute(
+                    "UPDATE resolutions SET detail = ? WHERE host_id = ?"
+                    f" AND status NOT IN ({_RETRYABLE_SQL})",
+                    [f"last refresh failed: {resolution.detail}", host_id],
+                ).rowcount
+                if kept:
+                    continue
+            execute(
+                "INSERT OR REPLACE INTO resolutions (host_id, status, cname_chain, ttl, resolver,"
+                " resolved_at, expires_at_s, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    host_id,
+                    resolution.status.value,
+                    json.dumps(list(resolution.cname_chain)),
+                    resolution.ttl,
+                    resolution.resolver,
+                    time_text_of(resolution.resolved_at),
+                    expires_at_s,
+                    resolution.detail,
+                ],
+            )
+            origin = "literal" if resolution.status is ResolutionStatus.IP_LITERAL else "resolver"
+            execute(
+                "DELETE FROM host_addresses WHERE host_id = ? AND origin = ?", [host_id, origin]
+            )
+            self.connection.executemany(
+                "INSERT OR IGNORE INTO host_addresses (host_id, address, origin) VALUES (?, ?, ?)",
+                ((host_id, address, origin) for address in resolution.addresses),
+            )
+
+    def addresses_to_locate(self, located_with: str) -> list[str]:
+        """Addresses of hosts not yet located, or located with another set of databases."""
+        rows = self.connection.execute(
+            "SELECT DISTINCT ha.address FROM host_addresses AS ha"
+            " LEFT JOIN addresses AS a ON a.address = ha.address"
+            " WHERE a.address IS NULL OR a.located_with != ?",
+            [located_with],
+        ).fetchall()
+        return [str(address) for (address,) in rows]
+
+    def record_locations(self, locations: Iterable[Location], located_with: str) -> None:
+        self.connection.executemany(
+            "INSERT OR REPLACE INTO addresses (address, scope, country, asn, as_organization,"
+            " country_database, asn_database, edge_kind, edge_operator, located_with)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                [
+                    location.address,
+                    location.scope.value,
+                    location.country,
+                    location.asn,
+                    location.as_organization,
+                    location.country_database,
+                    location.asn_database,
+                    location.edge_kind,
+                    location.edge_operator,
+                    located_with,
+                ]
+                for location in locations
+            ),
         )
 
     # Reading the audit ------------------------------------------------------------------------
