@@ -223,22 +223,16 @@ def _run_scan(store: Store, sources: Sequence[Source], options: ResolveOptions) 
 def _run_resolution(
     store: Store, options: ResolveOptions, cancelled: Callable[[], bool]
 ) -> ResolveSummary:
-    def announce(progress: Progress) -> None:
-        if progress.stage == "Resolving host names" and progress.done == 0:
-            click.echo(
-                f"Resolving {progress.total:,} host names with {summary_resolver()}. It saw "
-                "these names when you browsed; use --offline to send none.",
-                err=True,
-            )
-        elif sys.stderr.isatty():
-            click.echo(f"[{progress.done}/{progress.total}] {progress.stage}", err=True)
+    def announce(resolver: str, hosts: int) -> None:
+        click.echo(
+            f"Resolving {hosts:,} host names with {resolver}. It saw these names when you "
+            "browsed; use --offline to send none.",
+            err=True,
+        )
 
-    def summary_resolver() -> str:
-        if options.choice.is_system:
-            return "the system's resolver"
-        return f"the resolver {options.choice.text()}"
-
-    summary = resolve_hosts(store, options, progress=announce, cancelled=cancelled)
+    summary = resolve_hosts(
+        store, options, progress=_progress_printer(), cancelled=cancelled, announce=announce
+    )
     for problem in summary.problems:
         click.echo(f"warning: geolocation database left out: {problem}", err=True)
     click.echo(_resolution_line(summary))

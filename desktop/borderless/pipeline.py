@@ -272,6 +272,7 @@ def resolve_hosts(
     *,
     progress: ProgressCallback | None = None,
     cancelled: CancelledCallback | None = None,
+    announce: Callable[[str, int], None] | None = None,
 ) -> ResolveSummary:
     """Resolve the visited hosts that are new or expired, then locate every address not yet
     located with the current databases. Offline, nothing is sent: hosts never resolved are
@@ -279,6 +280,9 @@ def resolve_hosts(
 
     A geolocation database of the person's that cannot be used is left out, and named in the
     summary's problems; the shipped databases still answer.
+
+    `announce` is told, before the first query leaves, who will be asked (in words) and about
+    how many hosts: the person should know who sees their host names.
     """
     summary = ResolveSummary(offline=options.offline)
     now = time.time()
@@ -321,6 +325,8 @@ def resolve_hosts(
         else:
             summary.resolver = resolve_dns.describe_resolver(resolver, options.choice)
             summary.queried = len(to_ask)
+            if announce is not None:
+                announce(summary.resolver, len(to_ask))
             summary.cancelled = _resolve_online(
                 resolver, options, to_ask, store_batch, progress, cancelled
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from borderless import analysis, pipeline
 from borderless.model import Source, SourceKind
 from borderless.pipeline import ResolveOptions, resolve_hosts, scan
 from borderless.report import build_report
+from borderless.report.writers import render_csv
 from borderless.resolve.dns import ResolverChoice
 from tests.dnsserver import Dnsmasq, MisbehavingPeer, Zone
 from tests.helpers import chromium_history_with
@@ -220,3 +223,18 @@ def test_the_report_carries_the_resolution(scanned, server: Dnsmasq) -> None:
     assert section["hosts"] == 24 and section["resolved"] == 6
     assert section["not_resolved"] == {"nxdomain": 1, "refused": 17}
     assert section["resolvers"] == [server.address]
+
+
+def test_the_csv_report_carries_the_resolution(scanned, server: Dnsmasq) -> None:
+    resolve_hosts(scanned, online(server.address))
+    rows = {
+        row["host"]: row for row in csv.DictReader(io.StringIO(render_csv(build_report(scanned))))
+    }
+    facebook = rows["www.facebook.com"]
+    assert facebook["resolution_status"] == "ok"
+    assert facebook["cname_chain"] == "star-mini.c10r.facebook.com"
+    assert facebook["addresses"] == "157.240.0.35 2a03:2880:f10c:83:face:b00c:0:25de"
+    assert facebook["server_countries"] == "IE US"  # the IPv6 block is registered in Ireland
+    assert facebook["asns"] == "AS32934 Facebook, Inc."
+    assert facebook["anycast"] == "true"
+    assert rows["ya.ru"]["resolution_status"] == "nxdomain" and rows["ya.ru"]["addresses"] == ""

@@ -28,6 +28,12 @@ DOMAIN_COLUMNS = (
     "first_seen",
     "last_seen",
     "sources",
+    "resolution_status",
+    "cname_chain",
+    "addresses",
+    "server_countries",
+    "asns",
+    "anycast",
 )
 
 
@@ -51,7 +57,16 @@ def render_csv(report: dict[str, Any]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(DOMAIN_COLUMNS)
     for domain in report["domains"]:
-        row = dict(domain, sources=" ".join(str(source) for source in domain["sources"]))
+        row = dict(
+            domain,
+            sources=" ".join(str(source) for source in domain["sources"]),
+            cname_chain=" ".join(domain["cname_chain"]),
+            addresses=" ".join(address["address"] for address in domain["addresses"]),
+            server_countries=" ".join(domain["server_countries"]),
+            asns="; ".join(
+                f"AS{asn['number']} {asn['organization'] or ''}".rstrip() for asn in domain["asns"]
+            ),
+        )
         writer.writerow([neutralise_cell(_csv_value(row[column])) for column in DOMAIN_COLUMNS])
     return buffer.getvalue()
 

@@ -8,10 +8,12 @@ says which, so one bad name never stops the rest.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
+import gc
 import ipaddress
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,7 +338,21 @@ async def resolve_many(
             if waiting is not None:
                 await waiting
 
-    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(hosts))))))
+    with _fewer_collections():
+        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(hosts))))))
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often: every answer makes dozens of small objects,
+    and collecting every 700 allocations costs a tenth of the time of a big resolution. Cycles
+    (asyncio keeps some) are still collected, in larger batches."""
+    first, *older = gc.get_threshold()
+    gc.set_threshold(max(first, 50_000), *older)
+    try:
+        yield
+    finally:
+        gc.set_threshold(first, *older)
 
 
 def resolve_all(
