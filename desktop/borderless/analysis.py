@@ -133,6 +133,8 @@ class AddressFacts:
     as_organization: str | None
     edge_kind: str | None  # "anycast" or "cdn": the country is that of an edge near the person
     edge_operator: str | None
+    country_database: str | None  # the database file that gave the country
+    asn_database: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +175,8 @@ def host_networks(store: Store) -> dict[str, HostNetwork]:
     addresses: dict[str, list[AddressFacts]] = {}
     for name, *facts in store.connection.execute(
         """SELECT h.name, ha.address, coalesce(a.scope, 'unknown'), a.country, a.asn,
-                  a.as_organization, a.edge_kind, a.edge_operator
+                  a.as_organization, a.edge_kind, a.edge_operator, a.country_database,
+                  a.asn_database
            FROM host_addresses AS ha JOIN hosts AS h ON h.id = ha.host_id
            LEFT JOIN addresses AS a ON a.address = ha.address
            ORDER BY h.name, instr(ha.address, ':') > 0, ha.address"""

@@ -217,6 +217,13 @@ def test_the_report_carries_the_resolution(scanned, server: Dnsmasq) -> None:
         "157.240.0.35",
         "2a03:2880:f10c:83:face:b00c:0:25de",
     ]
+    first = facebook["addresses"][0]
+    assert (first["country"], first["asn"], first["edge_kind"]) == ("US", 32934, "cdn")
+    assert (first["country_database"], first["asn_database"]) == (
+        "borderless-country.mmdb",
+        "borderless-asn.mmdb",
+    )
+    assert facebook["anycast"] is True
     assert domains["ya.ru"]["resolution_status"] == "nxdomain"
     assert domains["ya.ru"]["addresses"] == [] and domains["ya.ru"]["server_countries"] == []
     section = report["resolution"]
@@ -238,3 +245,16 @@ def test_the_csv_report_carries_the_resolution(scanned, server: Dnsmasq) -> None
     assert facebook["asns"] == "AS32934 Facebook, Inc."
     assert facebook["anycast"] == "true"
     assert rows["ya.ru"]["resolution_status"] == "nxdomain" and rows["ya.ru"]["addresses"] == ""
+
+
+def test_visits_per_server_country(scanned, server: Dnsmasq) -> None:
+    resolve_hosts(scanned, online(server.address))
+    countries = {entry["country"]: entry for entry in build_report(scanned)["countries"]}
+    # Google's and Facebook's IPv6 blocks are registered in Ireland, their IPv4 ones in the US:
+    # each of those hosts counts toward both countries.
+    assert countries["US"] == {"country": "US", "visits": 3 + 2 + 2, "hosts": 3,
+                               "edge_only_visits": 2}  # fmt: skip
+    assert countries["IE"]["visits"] == 3 + 2 and countries["IE"]["edge_only_visits"] == 2
+    assert (countries["CN"]["visits"], countries["RU"]["visits"]) == (2, 1)
+    assert countries["NL"] == {"country": "NL", "visits": 1, "hosts": 1, "edge_only_visits": 0}
+    assert list(countries) == ["US", "IE", "CN", "NL", "RU"]  # most visits first, then by code

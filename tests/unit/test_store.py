@@ -224,3 +224,29 @@ def test_cancelling_during_the_visit_insert_rolls_back_cleanly(
     # The store is usable afterwards: the next scan reads the source in full.
     again = scan(store, [Source(SourceKind.FIREFOX, "Firefox", "p", firefox_places)])
     assert again.visits_added == 32
+
+
+def test_an_audit_of_schema_1_moves_to_schema_2_keeping_its_visits(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    from borderless.store import MIGRATIONS
+
+    path = tmp_path / "audit.sqlite"
+    connection = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS[1](sqlite_utils.Database(connection))
+    connection.execute("PRAGMA user_version=1")
+    connection.execute(
+        "INSERT INTO sources (id, kind, browser, profile, path)"
+        " VALUES (1, 'chromium', 'C', 'D', '/x')"
+    )
+    connection.execute("INSERT INTO hosts (id, name, is_ip) VALUES (1, 'www.example.com', 0)")
+    connection.execute(
+        "INSERT INTO visits (source_id, source_visit_id, visited_at_us, host_id, transition)"
+        " VALUES (1, 1, 1700000000000000, 1, 'typed')"
+    )
+    connection.close()
+    with Store.open(path) as store:
+        assert store.schema_version == 2
+        assert store.rows("SELECT count(*) AS n FROM visits") == [{"n": 1}]
+        assert store.hosts_to_resolve(0) == [(1, "www.example.com", False)]
+        assert store.rows("SELECT * FROM resolutions") == []
