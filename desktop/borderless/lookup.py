@@ -124,9 +124,7 @@ def explain(target: str, options: ResolveOptions, store: Store | None) -> Explan
         status, detail = resolution.status.value, resolution.detail
         chain, addresses = resolution.cname_chain, resolution.addresses
         resolved_at = time_text_of(resolution.resolved_at)
-        resolver_text = (
-            "the system's resolver" if options.choice.is_system else options.choice.text()
-        )
+        resolver_text = resolve_dns.resolver_description(options.choice)
     with Geolocator(options.geo_databases) as geolocator:
         locations = tuple(geolocator.locate(address) for address in addresses)
         databases = tuple(database.info for database in geolocator.databases)

@@ -73,7 +73,7 @@ def test_lookup_explains_a_host(home: Path, server: Dnsmasq) -> None:
     result = run("lookup", "www.facebook.com", "--online", "--resolver", server.address, home=home)
     text = result.stdout
     assert "alias of: www.facebook.com -> star-mini.c10r.facebook.com" in text
-    assert f"asked: {server.address}" in text
+    assert f"asked: the resolver {server.address}" in text
     assert "157.240.0.35" in text and "AS32934" in text
     assert "[cdn: Meta" in text  # Facebook's own edge network
     assert "borderless-asn.mmdb" in text
@@ -149,3 +149,14 @@ def test_own_databases_are_saved_and_one_gone_later_is_left_out_with_a_warning(
     assert report["resolution"]["resolved"] == 6
     names = [database["name"] for database in report["resolution"]["databases"]]
     assert names == ["borderless-country.mmdb", "borderless-asn.mmdb"]
+
+
+def test_geo_db_shipped_goes_back_to_the_shipped_databases(home: Path, tmp_path: Path) -> None:
+    own = tmp_path / "GeoLite2-Country.mmdb"
+    own.write_bytes((GEO_FIXTURES / "GeoLite2-Country-Test.mmdb").read_bytes())
+    run("scan", "--geo-db", str(own), home=home)
+    explained = json.loads(run("lookup", "81.2.69.160", "--json", home=home).stdout)
+    assert explained["locations"][0]["country_database"] == "GeoLite2-Country.mmdb"
+    run("scan", "--geo-db", "shipped", home=home)
+    explained = json.loads(run("lookup", "81.2.69.160", "--json", home=home).stdout)
+    assert explained["locations"][0]["country_database"] == "borderless-country.mmdb"

@@ -163,6 +163,14 @@ def describe_resolver(resolver: dns.asyncresolver.Resolver, choice: ResolverChoi
     return f"the resolver {choice.text()}"
 
 
+def resolver_description(choice: ResolverChoice) -> str:
+    """`describe_resolver` for a choice, without a resolver at hand."""
+    try:
+        return describe_resolver(make_resolver(choice), choice)
+    except NoResolverError:
+        return "no resolver (none is configured on this system)"
+
+
 def is_local_name(host: str) -> bool:
     """Whether `host` is a name that only means something on this machine or its network."""
     if "." not in host:
