@@ -40,17 +40,12 @@ Run from anywhere (about two and a half minutes on one core, 700 MB of memory)::
 from __future__ import annotations
 
 import argparse
-import base64
 import csv
 import hashlib
 import io
-import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Hashable
@@ -66,6 +61,8 @@ try:
     from netaddr import IPAddress, IPRange, IPSet
 except ImportError as missing:  # pragma: no cover - depends on the environment
     sys.exit(f"{missing.name} is missing: pip install 'mmdb-writer==0.2.7' 'maxminddb>=2.5'")
+
+from npm_package import NpmPackage, fetch, read_member
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT_DIR = ROOT / "resources" / "geo"
@@ -84,28 +81,10 @@ COUNTRY_DATABASE_TYPE = "Borderless-Country"
 ASN_DATABASE_TYPE = "Borderless-ASN (GeoLite2-ASN layout)"
 
 
-@dataclass(frozen=True)
-class NpmPackage:
-    """One npm package, pinned by version and by the tarball's sha512 (npm's dist.integrity)."""
-
-    name: str
-    version: str
-    integrity: str
-    shasum: str
-
-    @property
-    def spec(self) -> str:
-        return f"{self.name}@{self.version}"
-
-    @property
-    def tarball_name(self) -> str:
-        return f"{self.name.removeprefix('@').replace('/', '-')}-{self.version}.tgz"
-
-    @property
-    def data_date(self) -> datetime:
-        """ip-location-db versions end in YYYYMMDDHH, the time the data was gathered."""
-        stamp = self.version.rsplit(".", 1)[1]
-        return datetime.strptime(stamp[:8], "%Y%m%d").replace(tzinfo=UTC)
+def data_date(package: NpmPackage) -> datetime:
+    """ip-location-db versions end in YYYYMMDDHH, the time the data was gathered."""
+    stamp = package.version.rsplit(".", 1)[1]
+    return datetime.strptime(stamp[:8], "%Y%m%d").replace(tzinfo=UTC)
 
 
 # Version 2.3.2026061719 is the last release on npm: upstream deprecated npm publishing.
@@ -200,48 +179,6 @@ class PinnedEpochWriter(mmdb_writer.MMDBWriter):
         meta = super()._build_meta()
         meta["build_epoch"] = self.build_epoch
         return meta
-
-
-def subresource_integrity(path: Path) -> str:
-    """The sha512 of a file in npm's dist.integrity notation."""
-    digest = hashlib.sha512(path.read_bytes()).digest()
-    return "sha512-" + base64.b64encode(digest).decode("ascii")
-
-
-def fetch(package: NpmPackage, cache_dir: Path) -> Path:
-    """Return the package's tarball in the cache, fetching it with ``npm pack`` if needed."""
-    target = cache_dir / package.tarball_name
-    if target.exists() and subresource_integrity(target) == package.integrity:
-        return target
-    npm = shutil.which("npm")
-    if npm is None:
-        sys.exit("npm is needed to fetch the source packages; install Node.js and npm")
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
-        packed = subprocess.run(
-            [npm, "pack", package.spec, "--json", "--pack-destination", scratch],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        fetched = Path(scratch) / json.loads(packed.stdout)[0]["filename"]
-        actual = subresource_integrity(fetched)
-        if actual != package.integrity:
-            sys.exit(
-                f"{package.spec}: the tarball's integrity is {actual}, expected"
-                f" {package.integrity}; upstream changed it, so check the new data before pinning"
-            )
-        fetched.replace(target)
-    return target
-
-
-def read_member(tarball: Path, name: str) -> bytes:
-    """One file of an npm tarball (npm puts everything under ``package/``)."""
-    with tarfile.open(tarball, "r:gz") as archive:
-        member = archive.extractfile(f"package/{name}")
-        if member is None:
-            raise FileNotFoundError(f"{name} is not a file in {tarball.name}")
-        return member.read()
 
 
 def read_country_ranges(tarball: Path) -> dict[int, list[Range]]:
@@ -381,7 +318,7 @@ def build(
     """Clean the ranges, write them as an IPv6 mmdb with IPv4 at ::/96, and verify the file."""
     started = time.perf_counter()
     writer = PinnedEpochWriter(
-        build_epoch=int(result.package.data_date.timestamp()),
+        build_epoch=int(data_date(result.package).timestamp()),
         ip_version=6,
         ipv4_compatible=True,
         database_type=result.database_type,
@@ -462,7 +399,7 @@ def build_country(tarball: Path, output_dir: Path) -> BuildResult:
         path=output_dir / COUNTRY_FILE,
         database_type=COUNTRY_DATABASE_TYPE,
         description=(
-            f"Borderless country database, data of {package.data_date:%Y-%m-%d}: ip-location-db"
+            f"Borderless country database, data of {data_date(package):%Y-%m-%d}: ip-location-db"
             f" geo-whois-asn-country ({package.spec}), from NRO data, CC BY 4.0. GeoLite2-Country"
             " record layout (country.iso_code only); not globally reachable blocks removed."
         ),
@@ -478,7 +415,7 @@ def build_asn(tarball: Path, output_dir: Path) -> BuildResult:
         path=output_dir / ASN_FILE,
         database_type=ASN_DATABASE_TYPE,
         description=(
-            f"Borderless ASN database, data of {package.data_date:%Y-%m-%d}: ip-location-db asn"
+            f"Borderless ASN database, data of {data_date(package):%Y-%m-%d}: ip-location-db asn"
             f" ({package.spec}), from RouteViews, NRO and DB-IP data, CC BY 4.0. GeoLite2-ASN"
             " record layout; not globally reachable blocks removed."
         ),
@@ -536,7 +473,7 @@ def write_readme(
         "ip_range_start,ip_range_end,autonomous_system_number,autonomous_system_organization"
     )
     holes = ", ".join(f"`{block}`" for block in NOT_GLOBAL_BLOCKS)
-    date = f"{country.package.data_date:%Y-%m-%d}"
+    date = f"{data_date(country.package):%Y-%m-%d}"
     licence_url = "https://creativecommons.org/licenses/by/4.0/"
     text = f"""# resources/geo/
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from borderless.domains import display_host
 from borderless.model import USER_TRANSITIONS
+from borderless.resolve.law import Flow, LawTable
+from borderless.resolve.owners import Attribution, Catalogue, Confidence
 from borderless.store import Store
 
 # A visit the person started on this device (model.USER_TRANSITIONS), as SQL over `visits`.
@@ -257,3 +259,183 @@ def resolution_totals(
         else:
             not_resolved[network.status or "not_resolved_yet"] += 1
     return ResolutionTotals(len(domains), resolved, located, dict(sorted(not_resolved.items())))
+
+
+# Ownership, flows and the voluntary cross-border share ------------------------------------------
+
+
+def attributions(
+    domains: list[DomainSummary], networks: dict[str, HostNetwork], catalogue: Catalogue
+) -> dict[str, Attribution]:
+    """Who runs each visited host (see resolve.owners), by host name."""
+    found = {}
+    for domain in domains:
+        network = network_of(networks, domain.host)
+        operator = next((f.as_organization for f in network.addresses if f.as_organization), None)
+        found[domain.host] = catalogue.attribute(domain.host, domain.registrable_domain, operator)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSummary:
+    """Visits to one platform (or, where none is known, one registrable domain)."""
+
+    key: str  # the platform id, or "domain:<registrable domain>"
+    attribution: Attribution
+    visits: int
+    user_initiated_visits: int
+    hosts: tuple[str, ...]
+    server_countries: tuple[str, ...]
+    anycast: bool
+
+
+def platform_summaries(
+    domains: list[DomainSummary],
+    networks: dict[str, HostNetwork],
+    found: dict[str, Attribution],
+) -> list[PlatformSummary]:
+    """Hosts grouped by the platform that runs them, most visited first."""
+    groups: dict[str, list[DomainSummary]] = {}
+    for domain in domains:
+        attribution = found[domain.host]
+        key = attribution.platform_id or f"domain:{attribution.platform}"
+        groups.setdefault(key, []).append(domain)
+    summaries = []
+    for key, members in groups.items():
+        countries = sorted(
+            {c for m in members for c in network_of(networks, m.host).server_countries}
+        )
+        summaries.append(
+            PlatformSummary(
+                key=key,
+                attribution=found[members[0].host],
+                visits=sum(m.visits for m in members),
+                user_initiated_visits=sum(m.user_initiated_visits for m in members),
+                hosts=tuple(m.host for m in members),
+                server_countries=tuple(countries),
+                anycast=any(network_of(networks, m.host).anycast for m in members),
+            )
+        )
+    summaries.sort(key=lambda summary: (-summary.visits, summary.key))
+    return summaries
+
+
+@dataclass(frozen=True, slots=True)
+class VoluntaryShare:
+    """Of the visits the person started, how many went to platforms at home abroad.
+
+    Every share states its denominator; what could not be attributed is counted, not hidden.
+    """
+
+    home_country: str | None
+    home_region: str | None  # "EU" / "EEA" when the home country is in it
+    user_initiated_visits: int  # all visits the person started on this device
+    attributed_visits: int  # of those, to platforms whose legal home the catalogue knows
+    foreign_legal_home_visits: int  # of the attributed, to platforms at home in another country
+    outside_region_visits: int  # of the attributed, at home outside the home region (or country)
+    suggested_visits: int  # only a country-code domain hints at the operator's country
+    unattributed_visits: int  # no legal home known at all
+    located_visits: int  # visits to hosts with at least one server placed in a country
+    servers_abroad_visits: int  # of the located, to hosts with no server in the home country
+
+    @staticmethod
+    def _share(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    @property
+    def foreign_legal_home_share(self) -> float | None:
+        return self._share(self.foreign_legal_home_visits, self.attributed_visits)
+
+    @property
+    def outside_region_share(self) -> float | None:
+        return self._share(self.outside_region_visits, self.attributed_visits)
+
+    @property
+    def servers_abroad_share(self) -> float | None:
+        return self._share(self.servers_abroad_visits, self.located_visits)
+
+
+def voluntary_share(
+    home: str | None,
+    domains: list[DomainSummary],
+    networks: dict[str, HostNetwork],
+    found: dict[str, Attribution],
+    laws: LawTable,
+) -> VoluntaryShare:
+    """The voluntary cross-border share of the visits the person started themselves."""
+    region = laws.region_of(home) if home else None
+    started = attributed = foreign = outside = suggested = unknown = located = abroad = 0
+    for domain in domains:
+        count = domain.user_initiated_visits
+        if not count:
+            continue
+        started += count
+        attribution = found[domain.host]
+        if attribution.is_attributed and attribution.legal_home is not None:
+            attributed += count
+            if home is not None and attribution.legal_home != home:
+                foreign += count
+                if not (region and laws.in_eea(home) and laws.in_eea(attribution.legal_home)):
+                    outside += count
+        elif attribution.confidence is Confidence.SUGGESTED:
+            suggested += count
+        else:
+            unknown += count
+        countries = network_of(networks, domain.host).server_countries
+        if countries:
+            located += count
+            if home is not None and home not in countries:
+                abroad += count
+    return VoluntaryShare(
+        home_country=home,
+        home_region=region,
+        user_initiated_visits=started,
+        attributed_visits=attributed,
+        foreign_legal_home_visits=foreign,
+        outside_region_visits=outside,
+        suggested_visits=suggested,
+        unattributed_visits=unknown,
+        located_visits=located,
+        servers_abroad_visits=abroad,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSummary:
+    """Visits whose data went from the home country to one destination, and the law around it."""
+
+    kind: str  # "legal_home": to the owner's country; "server": to where servers answered
+    flow: Flow
+    visits: int
+    user_initiated_visits: int
+    platforms: tuple[str, ...]  # the most visited first, up to ten
+
+
+def flows(
+    home: str | None,
+    platforms: list[PlatformSummary],
+    laws: LawTable,
+) -> list[FlowSummary]:
+    """Flows from the home country to each legal home and each server country, most visited
+    first. Nothing when the home country is unknown."""
+    if home is None:
+        return []
+    buckets: dict[tuple[str, str], list[PlatformSummary]] = {}
+    for platform in platforms:
+        legal_home = platform.attribution.legal_home
+        if legal_home is not None and platform.attribution.is_attributed:
+            buckets.setdefault(("legal_home", legal_home), []).append(platform)
+        for country in platform.server_countries:
+            buckets.setdefault(("server", country), []).append(platform)
+    result = [
+        FlowSummary(
+            kind=kind,
+            flow=laws.flow(home, destination),
+            visits=sum(p.visits for p in members),
+            user_initiated_visits=sum(p.user_initiated_visits for p in members),
+            platforms=tuple(p.attribution.platform for p in members[:10]),
+        )
+        for (kind, destination), members in buckets.items()
+    ]
+    result.sort(key=lambda item: (item.kind != "legal_home", -item.visits, item.flow.destination))
+    return result

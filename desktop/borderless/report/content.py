@@ -12,24 +12,39 @@ from typing import Any
 from borderless import __version__, analysis
 from borderless.home import home_country, home_country_source
 from borderless.pipeline import GEO_DATABASES_SETTING
+from borderless.resolve.law import Instrument, LawTable, shipped_law_table
+from borderless.resolve.owners import Attribution, Catalogue, shipped_catalogue
 from borderless.store import Store, utc_now_text
 
 SCHEMA = "borderless-report/1"
 
 
-def build_report(store: Store) -> dict[str, Any]:
-    """The whole report as plain data, ready for JSON."""
+def build_report(
+    store: Store, catalogue: Catalogue | None = None, laws: LawTable | None = None
+) -> dict[str, Any]:
+    """The whole report as plain data, ready for JSON (the shipped catalogue and law table
+    unless others are given)."""
+    catalogue = catalogue or shipped_catalogue()
+    laws = laws or shipped_law_table()
     sources = store.sources()
     domains = analysis.domain_summaries(store)
     networks = analysis.host_networks(store)
+    home = home_country(store)
+    found = analysis.attributions(domains, networks, catalogue)
+    platforms = analysis.platform_summaries(domains, networks, found)
+    flows = analysis.flows(home, platforms, laws)
+    share = analysis.voluntary_share(home, domains, networks, found, laws)
+    totals = dataclasses.asdict(analysis.totals(store))
+    totals["voluntary_cross_border_share"] = _share_fields(share)
     return {
         "schema": SCHEMA,
         "generated_at": utc_now_text(),
         "generator": {"name": "Borderless", "version": __version__},
-        "home_country": home_country(store),
+        "home_country": home,
         "home_country_source": home_country_source(store),
+        "home_region": laws.region_of(home) if home else None,
         "period": dataclasses.asdict(analysis.period(store)),
-        "totals": dataclasses.asdict(analysis.totals(store)),
+        "totals": totals,
         "resolution": _resolution_section(store, domains, networks),
         "countries": [
             dataclasses.asdict(country) for country in analysis.server_countries(domains, networks)
@@ -46,9 +61,13 @@ def build_report(store: Store) -> dict[str, Any]:
                 "last_seen": domain.last_seen,
                 "sources": list(domain.source_ids),
                 **_network_fields(analysis.network_of(networks, domain.host)),
+                **_owner_fields(found[domain.host]),
             }
             for domain in domains
         ],
+        "platforms": [_platform_fields(platform) for platform in platforms],
+        "flows": [_flow_fields(flow) for flow in flows],
+        "laws": _laws_section(home, flows, laws),
         "sources": [
             {
                 "id": source["id"],
@@ -91,3 +110,90 @@ def _resolution_section(
         "resolvers": sorted({n.resolver for n in networks.values() if n.resolver}),
         "databases": json.loads(store.setting(GEO_DATABASES_SETTING) or "[]"),
     }
+
+
+def _owner_fields(attribution: Attribution) -> dict[str, Any]:
+    return {
+        "platform": attribution.platform,
+        "owner": attribution.parent,
+        "legal_home": attribution.legal_home,
+        "attribution": attribution.confidence.value,
+    }
+
+
+def _platform_fields(platform: analysis.PlatformSummary) -> dict[str, Any]:
+    attribution = platform.attribution
+    return {
+        "id": attribution.platform_id,
+        "name": attribution.platform,
+        "category": attribution.category,
+        "operator": attribution.operator,
+        "parent": attribution.parent,
+        "owner_kind": attribution.owner_kind,
+        "legal_home": attribution.legal_home,
+        "incorporated_in": attribution.incorporated_in,
+        "attribution": attribution.confidence.value,
+        "basis": attribution.basis,
+        "sources": list(attribution.sources),
+        "hosted_by": attribution.hosted_by,
+        "visits": platform.visits,
+        "user_initiated_visits": platform.user_initiated_visits,
+        "domains": list(platform.hosts),
+        "server_countries": list(platform.server_countries),
+        "anycast": platform.anycast,
+    }
+
+
+def _instrument_fields(instrument: Instrument) -> dict[str, Any]:
+    return dataclasses.asdict(instrument)
+
+
+def _flow_fields(summary: analysis.FlowSummary) -> dict[str, Any]:
+    flow = summary.flow
+    return {
+        "kind": summary.kind,
+        "from": flow.origin,
+        "to": flow.destination,
+        "region": flow.region,
+        "is_transfer": flow.is_transfer,
+        "adequate": flow.adequate,
+        "visits": summary.visits,
+        "user_initiated_visits": summary.user_initiated_visits,
+        "platforms": list(summary.platforms),
+        "explanation": flow.explanation,
+        "origin_localisation": [_instrument_fields(i) for i in flow.origin_localisation],
+        "origin_transfer_rules": [_instrument_fields(i) for i in flow.origin_transfer_rules],
+        "destination_access_laws": [_instrument_fields(i) for i in flow.destination_access_laws],
+    }
+
+
+def _laws_section(
+    home: str | None, flows: list[analysis.FlowSummary], laws: LawTable
+) -> dict[str, Any]:
+    """The law table's entries for the home country and every destination of a flow."""
+    countries = ([home] if home else []) + [flow.flow.destination for flow in flows]
+    if home and laws.in_eea(home):
+        countries.append("EU")
+    section = {}
+    for country in dict.fromkeys(countries):
+        law = laws.law(country)
+        if law is None:
+            continue
+        section[country] = {
+            "name": law.name,
+            "data_protection": [_instrument_fields(i) for i in law.data_protection],
+            "localisation": [_instrument_fields(i) for i in law.localisation],
+            "transfers": [_instrument_fields(i) for i in law.transfers],
+            "foreign_access": [_instrument_fields(i) for i in law.foreign_access],
+            "uncertain": law.uncertain,
+            "reviewed": law.reviewed,
+        }
+    return section
+
+
+def _share_fields(share: analysis.VoluntaryShare) -> dict[str, Any]:
+    fields = dataclasses.asdict(share)
+    fields["foreign_legal_home_share"] = share.foreign_legal_home_share
+    fields["outside_region_share"] = share.outside_region_share
+    fields["servers_abroad_share"] = share.servers_abroad_share
+    return fields
