@@ -438,14 +438,26 @@ def scan_command(
     "report_format",
     type=click.Choice(sorted(FORMATS)),
     required=True,
-    help="json: the whole audit (schema borderless-report/1); csv: one row per host.",
+    help="json: the whole audit (schema borderless-report/1); csv: one table (see --table).",
+)
+@click.option(
+    "--table",
+    type=click.Choice(["domains", "platforms"]),
+    default="domains",
+    show_default=True,
+    help="For csv: one row per host (domains) or per platform (platforms).",
 )
 @click.option("--output", required=True, help="File to write, or - for standard output.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--demo", "use_demo", is_flag=True, help="Report the demo persona's audit.")
 @data_dir_option
 def report_command(
-    report_format: str, output: str, force: bool, use_demo: bool, data_dir: Path | None
+    report_format: str,
+    table: str,
+    output: str,
+    force: bool,
+    use_demo: bool,
+    data_dir: Path | None,
 ) -> None:
     """Write a report of the audit. See docs/report-format.md for the JSON layout."""
     folder = _data_folder(data_dir)
@@ -457,7 +469,7 @@ def report_command(
         )
     with _open_store(folder) as store:
         try:
-            write_report(store, report_format, output, force=force)
+            write_report(store, report_format, output, force=force, table=table)
         except ReportExistsError as error:
             raise click.ClickException(str(error)) from error
         except OSError as error:

@@ -51,6 +51,39 @@ def render_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
+PLATFORM_COLUMNS = (
+    "name",
+    "category",
+    "operator",
+    "parent",
+    "legal_home",
+    "incorporated_in",
+    "attribution",
+    "basis",
+    "visits",
+    "user_initiated_visits",
+    "domains",
+    "server_countries",
+    "anycast",
+    "hosted_by",
+)
+
+
+def render_platforms_csv(report: dict[str, Any]) -> str:
+    """The platforms table, one row per platform (or unattributed domain), with a header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(PLATFORM_COLUMNS)
+    for platform in report["platforms"]:
+        row = dict(
+            platform,
+            domains=" ".join(platform["domains"]),
+            server_countries=" ".join(platform["server_countries"]),
+        )
+        writer.writerow([neutralise_cell(_csv_value(row[column])) for column in PLATFORM_COLUMNS])
+    return buffer.getvalue()
+
+
 def render_csv(report: dict[str, Any]) -> str:
     """The domains table, one row per host, with a header row."""
     buffer = io.StringIO()
@@ -78,6 +111,11 @@ def _csv_value(value: object) -> object:
 
 
 FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {"json": render_json, "csv": render_csv}
+# The tables a CSV report can hold, one per file.
+CSV_TABLES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "domains": render_csv,
+    "platforms": render_platforms_csv,
+}
 
 
 def write_atomically(path: Path, text: str, *, force: bool) -> None:
@@ -111,9 +149,14 @@ def write_atomically(path: Path, text: str, *, force: bool) -> None:
         raise
 
 
-def write_report(store: Store, report_format: str, output: str, *, force: bool = False) -> None:
-    """Build the report and write it to `output` ("-" for standard output)."""
-    text = FORMATS[report_format](build_report(store))
+def write_report(
+    store: Store, report_format: str, output: str, *, force: bool = False, table: str = "domains"
+) -> None:
+    """Build the report and write it to `output` ("-" for standard output); a CSV report holds
+    the one `table` asked for."""
+    report = build_report(store)
+    render = CSV_TABLES[table] if report_format == "csv" else FORMATS[report_format]
+    text = render(report)
     if output == "-":
         sys.stdout.write(text)
         return
