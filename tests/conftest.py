@@ -30,6 +30,8 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("BORDERLESS_DATA_DIR", str(home / "borderless-data"))
     # Commands run by tests send no DNS query unless a test asks for one (to 127.0.0.1).
     monkeypatch.setenv("BORDERLESS_OFFLINE", "1")
+    # The machine's own time zone must not decide a test's home country.
+    monkeypatch.setenv("TZ", "UTC")
     return home
 
 

@@ -64,3 +64,27 @@ def test_the_locale_suggests_a_home_country(monkeypatch, lang: str, country: str
     monkeypatch.setenv("LANG", lang)
     monkeypatch.setattr("locale.getlocale", lambda: (None, None))
     assert locale_country() == country
+
+
+@pytest.mark.parametrize(
+    ("zone", "country"),
+    [("America/Sao_Paulo", "BR"), (":Europe/Berlin", "DE"), ("Asia/Tokyo", "JP"), ("UTC", None),
+     ("Etc/GMT+3", None), ("Not/AZone", None)],
+)  # fmt: skip
+def test_the_time_zone_suggests_a_home_country(monkeypatch, zone: str, country) -> None:
+    from borderless.home import time_zone_country
+
+    monkeypatch.setenv("TZ", zone)
+    assert time_zone_country() == country
+
+
+def test_the_time_zone_comes_before_the_locale(monkeypatch, store) -> None:
+    from borderless.home import home_country, home_country_source
+
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.setenv("TZ", "America/Sao_Paulo")
+    assert (home_country(store), home_country_source(store)) == ("BR", "timezone")
+    monkeypatch.setenv("TZ", "UTC")
+    assert (home_country(store), home_country_source(store)) == ("US", "locale")
