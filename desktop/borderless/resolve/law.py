@@ -32,6 +32,9 @@ class Instrument:
     year: int | None
     link: str
     summary: str
+    # For foreign-access laws: "reach" (authorities may reach data abroad) or "block" (a
+    # blocking statute forbids handing data to foreign authorities: the reverse direction).
+    effect: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class CountryLaw:
     transfers: tuple[Instrument, ...] = ()
     foreign_access: tuple[Instrument, ...] = ()
     adequacy: dict[str, bool] = field(default_factory=dict)
+    adequacy_scope: dict[str, str] = field(default_factory=dict)  # where adequacy is partial
     uncertain: str | None = None
     reviewed: str | None = None
 
@@ -71,6 +75,7 @@ def _instrument(entry: dict[str, Any]) -> Instrument:
         year=int(year) if isinstance(year, int) else None,
         link=str(entry.get("link", "")),
         summary=str(entry.get("summary", "")),
+        effect=entry.get("effect"),
     )
 
 
@@ -97,6 +102,7 @@ class LawTable:
                 transfers=_instruments(entry.get("transfers")),
                 foreign_access=_instruments(entry.get("foreign_access")),
                 adequacy=dict(entry.get("adequacy") or {}),
+                adequacy_scope=dict(entry.get("adequacy_scope") or {}),
                 uncertain=entry.get("uncertain"),
                 reviewed=entry.get("reviewed"),
             )
@@ -128,7 +134,9 @@ class LawTable:
         """The rules for data going from `origin` (the home country) to `destination`."""
         home = self.countries.get(origin)
         there = self.countries.get(destination)
-        access = there.foreign_access if there else ()
+        access = tuple(
+            law for law in (there.foreign_access if there else ()) if law.effect != "block"
+        )
         if origin == destination:
             return Flow(origin, destination, None, False, (), (), access, None,
                         "Data stays in the home country.")  # fmt: skip
@@ -140,13 +148,18 @@ class LawTable:
         transfers: tuple[Instrument, ...] = home.transfers if home else ()
         localisation: tuple[Instrument, ...] = home.localisation if home else ()
         adequate: bool | None = None
+        side: str | None = None  # whose adequacy view applies
         if self.in_eea(origin):
             eu = self.countries.get("EU")
             if eu is not None:
-                transfers = transfers + eu.transfers
-            adequate = destination in self.eu_adequate
-        elif there is not None and origin in ("GB",) and "GB" in there.adequacy:
-            adequate = bool(there.adequacy["GB"])
+                # A member's own entry may repeat the GDPR's rules: each is listed once.
+                seen = {(rule.name, rule.instrument) for rule in transfers}
+                transfers = transfers + tuple(
+                    rule for rule in eu.transfers if (rule.name, rule.instrument) not in seen
+                )
+            adequate, side = destination in self.eu_adequate, "EU"
+        elif there is not None and origin == "GB" and "GB" in there.adequacy:
+            adequate, side = bool(there.adequacy["GB"]), "GB"
         if home is None:
             explanation = f"The law table has no entry for {origin} yet."
         elif not transfers:
@@ -154,6 +167,8 @@ class LawTable:
         else:
             names = "; ".join(rule.name for rule in transfers)
             explanation = f"Sending personal data from {home.name} abroad falls under: {names}."
+        if adequate and there is not None and side in there.adequacy_scope:
+            explanation += f" Adequacy covers {there.adequacy_scope[side]}."
         return Flow(
             origin, destination, None, True, localisation, transfers, access, adequate,
             explanation,
