@@ -28,6 +28,8 @@ from borderless.pipeline import (
 from borderless.report import FORMATS, ReportExistsError, write_report
 from borderless.resolve.dns import ResolverChoice, ResolverChoiceError
 from borderless.resolve.geo import GeoDatabaseError, Geolocator
+from borderless.resolve.law import shipped_law_table
+from borderless.resolve.owners import shipped_catalogue
 from borderless.sources import SourceError
 from borderless.sources.discovery import discover, sources_for_path
 from borderless.store import Store
@@ -291,6 +293,35 @@ def _print_audit_summary(store: Store, folder: Path) -> None:
         click.echo("Most visited:")
         for domain in top:
             click.echo(f"  {domain.visits:>8,}  {domain.host_display}")
+    for line in _headline(store):
+        click.echo(line)
+
+
+def _headline(store: Store) -> list[str]:
+    """The point of the app in two sentences: whose law and whose servers the person's own
+    visits went to, with the counts behind each share."""
+    home = home_country(store)
+    if home is None:
+        return ["Set your home country (borderless scan --home CC) to see what crosses borders."]
+    domains = analysis.domain_summaries(store)
+    networks = analysis.host_networks(store)
+    found = analysis.attributions(domains, networks, shipped_catalogue())
+    share = analysis.voluntary_share(home, domains, networks, found, shipped_law_table())
+    lines = []
+    if share.foreign_legal_home_share is not None:
+        unknown = share.suggested_visits + share.unattributed_visits
+        lines.append(
+            f"Of the {share.attributed_visits:,} visits you started to sites whose owner is known, "
+            f"{share.foreign_legal_home_visits:,} ({share.foreign_legal_home_share:.0%}) went to "
+            f"platforms of companies based outside {home}"
+            + (f"; {unknown:,} more went to sites whose owner is not known." if unknown else ".")
+        )
+    if share.servers_abroad_share is not None:
+        lines.append(
+            f"{share.servers_abroad_share:.0%} of the {share.located_visits:,} whose servers "
+            f"could be placed answered from servers outside {home}."
+        )
+    return lines
 
 
 @click.group(invoke_without_command=True)

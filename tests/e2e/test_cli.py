@@ -99,6 +99,10 @@ def test_no_arguments_on_a_machine_without_browsers_shows_the_demo(tmp_path: Pat
     result = run(home=tmp_path)
     assert "demo persona" in result.stdout
     assert "Scanned 1 of 1 source" in result.stdout
+    assert (
+        "Of the 2,303 visits you started to sites whose owner is known, 2,024 (88%) went to "
+        "platforms of companies based outside BR."
+    ) in result.stdout
     report = json.loads(
         run("report", "--demo", "--format", "json", "--output", "-", home=tmp_path).stdout
     )
@@ -160,3 +164,32 @@ def test_ctrl_c_asks_the_scan_to_stop_and_a_second_one_quits() -> None:
         with pytest.raises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_the_demo_report_names_owners_flows_and_laws(tmp_path: Path) -> None:
+    run("demo", home=tmp_path)
+    report = json.loads(
+        run("report", "--demo", "--format", "json", "--output", "-", home=tmp_path).stdout
+    )
+    platforms = {platform["name"]: platform for platform in report["platforms"]}
+    tiktok = platforms["TikTok"]
+    assert (tiktok["parent"], tiktok["legal_home"], tiktok["incorporated_in"]) == (
+        "ByteDance Ltd.", "CN", "KY"
+    )  # fmt: skip
+    assert tiktok["attribution"] == "established" and tiktok["sources"]
+    share = report["totals"]["voluntary_cross_border_share"]
+    assert (
+        share["attributed_visits"] + share["suggested_visits"] + share["unattributed_visits"]
+        == share["user_initiated_visits"]
+    )
+    to_us = next(f for f in report["flows"] if f["kind"] == "legal_home" and f["to"] == "US")
+    assert to_us["is_transfer"] and to_us["origin_transfer_rules"]
+    assert any("CLOUD Act" in law["name"] for law in to_us["destination_access_laws"])
+    assert {"BR", "US", "CN"} <= set(report["laws"])
+    table = run(
+        "report", "--demo", "--format", "csv", "--table", "platforms", "--output", "-",
+        home=tmp_path,
+    ).stdout  # fmt: skip
+    header, first = table.splitlines()[:2]
+    assert header.startswith("name,category,operator,parent,legal_home,incorporated_in")
+    assert first.startswith("Google Search")
