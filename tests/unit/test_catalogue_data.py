@@ -67,6 +67,9 @@ def test_every_platform_is_well_formed(catalogue: Catalogue) -> None:
         assert _ID.match(platform.id), platform.id
         assert platform.category in CATEGORIES, (platform.id, platform.category)
         assert platform.domains, platform.id
+        assert platform.basis, f"{platform.id} has no basis"
+        for basis in platform.basis:
+            assert basis.source and _DATE.match(basis.checked), platform.id
         for domain in platform.domains:
             host = canonical_host(domain)
             assert host is not None and host.name == domain, (platform.id, domain)
