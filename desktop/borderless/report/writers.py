@@ -69,28 +69,40 @@ PLATFORM_COLUMNS = (
 )
 
 
-def render_platforms_csv(report: dict[str, Any]) -> str:
-    """The platforms table, one row per platform (or unattributed domain), with a header row."""
+def _render_table(
+    rows: list[dict[str, Any]],
+    columns: tuple[str, ...],
+    flatten: Callable[[dict[str, Any]], dict[str, Any]],
+) -> str:
+    """Rows as CSV with a header row; `flatten` turns a row's lists into single cells."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(PLATFORM_COLUMNS)
-    for platform in report["platforms"]:
-        row = dict(
-            platform,
-            domains=" ".join(platform["domains"]),
-            server_countries=" ".join(platform["server_countries"]),
-        )
-        writer.writerow([neutralise_cell(_csv_value(row[column])) for column in PLATFORM_COLUMNS])
+    writer.writerow(columns)
+    for row in rows:
+        flat = flatten(row)
+        writer.writerow([neutralise_cell(_csv_value(flat[column])) for column in columns])
     return buffer.getvalue()
 
 
+def render_platforms_csv(report: dict[str, Any]) -> str:
+    """The platforms table, one row per platform (or unattributed domain)."""
+    return _render_table(
+        report["platforms"],
+        PLATFORM_COLUMNS,
+        lambda platform: dict(
+            platform,
+            domains=" ".join(platform["domains"]),
+            server_countries=" ".join(platform["server_countries"]),
+        ),
+    )
+
+
 def render_csv(report: dict[str, Any]) -> str:
-    """The domains table, one row per host, with a header row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(DOMAIN_COLUMNS)
-    for domain in report["domains"]:
-        row = dict(
+    """The domains table, one row per host."""
+    return _render_table(
+        report["domains"],
+        DOMAIN_COLUMNS,
+        lambda domain: dict(
             domain,
             sources=" ".join(str(source) for source in domain["sources"]),
             cname_chain=" ".join(domain["cname_chain"]),
@@ -99,9 +111,8 @@ def render_csv(report: dict[str, Any]) -> str:
             asns="; ".join(
                 f"AS{asn['number']} {asn['organization'] or ''}".rstrip() for asn in domain["asns"]
             ),
-        )
-        writer.writerow([neutralise_cell(_csv_value(row[column])) for column in DOMAIN_COLUMNS])
-    return buffer.getvalue()
+        ),
+    )
 
 
 def _csv_value(value: object) -> object:

@@ -87,16 +87,16 @@ class Platform:
 class Attribution:
     """Who runs the site a host belongs to, and where that owner is at home."""
 
-    platform_id: str | None  # None when no platform is known
     platform: str  # the platform's name, or the registrable domain when none is known
-    category: str | None
-    operator: str | None  # the company that runs it (name)
-    parent: str | None  # the ultimate parent (name)
-    parent_id: str | None
-    legal_home: str | None  # ISO alpha-2 of the ultimate parent's headquarters
-    incorporated_in: str | None  # where the ultimate parent is incorporated
     confidence: Confidence
     basis: str  # what it rests on, in words: "catalogue", "public-sector domain", ...
+    platform_id: str | None = None  # None when no platform is known
+    category: str | None = None
+    operator: str | None = None  # the company that runs it (name)
+    parent: str | None = None  # the ultimate parent (name)
+    parent_id: str | None = None
+    legal_home: str | None = None  # ISO alpha-2 of the ultimate parent's headquarters
+    incorporated_in: str | None = None  # where the ultimate parent is incorporated
     sources: tuple[str, ...] = ()  # URLs or references behind it
     hosted_by: str | None = None  # for HOST_ONLY: the network operator serving it
     owner_kind: str | None = None  # company, government, public-broadcaster, ...
@@ -227,12 +227,10 @@ class Catalogue:
         for suffix, country, name in self.public_sector:
             if host == suffix or host.endswith("." + suffix):
                 return Attribution(
-                    platform_id=None,
                     platform=registrable_domain or host,
                     category="government",
                     operator=name,
                     parent=name,
-                    parent_id=None,
                     legal_home=country,
                     incorporated_in=country,
                     confidence=Confidence.ESTABLISHED,
@@ -248,40 +246,20 @@ class Catalogue:
             hinted = _SPECIAL_TLDS[label]
         if hinted is not None and label not in GENERIC_COUNTRY_CODES:
             return Attribution(
-                platform_id=None,
                 platform=registrable_domain or host,
-                category=None,
-                operator=None,
-                parent=None,
-                parent_id=None,
                 legal_home=hinted,
-                incorporated_in=None,
                 confidence=Confidence.SUGGESTED,
                 basis=f"country-code domain .{label} (suggests an operator there; not proven)",
             )
         if network_operator:
             return Attribution(
-                platform_id=None,
                 platform=registrable_domain or host,
-                category=None,
-                operator=None,
-                parent=None,
-                parent_id=None,
-                legal_home=None,
-                incorporated_in=None,
                 confidence=Confidence.HOST_ONLY,
                 basis="network of its servers (a host, not an owner)",
                 hosted_by=network_operator,
             )
         return Attribution(
-            platform_id=None,
             platform=registrable_domain or host,
-            category=None,
-            operator=None,
-            parent=None,
-            parent_id=None,
-            legal_home=None,
-            incorporated_in=None,
             confidence=Confidence.UNKNOWN,
             basis="not in the catalogue",
         )
@@ -323,7 +301,6 @@ class Catalogue:
         if company_id is not None:
             parent = self.ultimate_parent(company_id)
             return Attribution(
-                platform_id=None,
                 platform=entity["name"],
                 category=entity["category"],
                 operator=self.companies[company_id].name,
@@ -337,14 +314,9 @@ class Catalogue:
                 owner_kind=parent.kind,
             )
         return Attribution(
-            platform_id=None,
             platform=entity["name"],
             category=entity["category"],
             operator=entity.get("company"),
-            parent=None,
-            parent_id=None,
-            legal_home=None,
-            incorporated_in=None,
             confidence=Confidence.UNPLACED,
             basis="third-party-web entity (no country known)",
         )
