@@ -439,3 +439,83 @@ def flows(
     ]
     result.sort(key=lambda item: (item.kind != "legal_home", -item.visits, item.flow.destination))
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class CountryRow:
+    """One destination country seen two ways: as the legal home of platforms, and as the place
+    servers answered from."""
+
+    country: str
+    legal_home_visits: int
+    legal_home_platforms: int
+    server_visits: int
+    server_hosts: int
+    edge_only_server_visits: int
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """Everything the report and the window show, computed once from the store."""
+
+    home: str | None
+    home_region: str | None
+    totals: Totals
+    period: Period
+    domains: list[DomainSummary]
+    networks: dict[str, HostNetwork]
+    attributions: dict[str, Attribution]
+    platforms: list[PlatformSummary]
+    server_countries: list[CountryVisits]
+    countries: list[CountryRow]
+    flows: list[FlowSummary]
+    share: VoluntaryShare
+
+
+def country_rows(platforms: list[PlatformSummary], server: list[CountryVisits]) -> list[CountryRow]:
+    """Per country, visits by legal home and by server location, most visits first."""
+    by_home: dict[str, list[PlatformSummary]] = {}
+    for platform in platforms:
+        home = platform.attribution.legal_home
+        if home is not None and platform.attribution.is_attributed:
+            by_home.setdefault(home, []).append(platform)
+    by_server = {row.country: row for row in server}
+    rows = []
+    for country in sorted(set(by_home) | set(by_server)):
+        members = by_home.get(country, [])
+        located = by_server.get(country)
+        rows.append(
+            CountryRow(
+                country=country,
+                legal_home_visits=sum(p.visits for p in members),
+                legal_home_platforms=len(members),
+                server_visits=located.visits if located else 0,
+                server_hosts=located.hosts if located else 0,
+                edge_only_server_visits=located.edge_only_visits if located else 0,
+            )
+        )
+    rows.sort(key=lambda row: (-max(row.legal_home_visits, row.server_visits), row.country))
+    return rows
+
+
+def audit(store: Store, home: str | None, catalogue: Catalogue, laws: LawTable) -> Audit:
+    """The whole analysed audit for `home` (the person's home country, or None)."""
+    domains = domain_summaries(store)
+    networks = host_networks(store)
+    found = attributions(domains, networks, catalogue)
+    platforms = platform_summaries(domains, networks, found)
+    server = server_countries(domains, networks)
+    return Audit(
+        home=home,
+        home_region=laws.region_of(home) if home else None,
+        totals=totals(store),
+        period=period(store),
+        domains=domains,
+        networks=networks,
+        attributions=found,
+        platforms=platforms,
+        server_countries=server,
+        countries=country_rows(platforms, server),
+        flows=flows(home, platforms, laws),
+        share=voluntary_share(home, domains, networks, found, laws),
+    )

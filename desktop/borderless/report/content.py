@@ -24,31 +24,25 @@ def build_report(
 ) -> dict[str, Any]:
     """The whole report as plain data, ready for JSON (the shipped catalogue and law table
     unless others are given)."""
-    catalogue = catalogue or shipped_catalogue()
     laws = laws or shipped_law_table()
     sources = store.sources()
-    domains = analysis.domain_summaries(store)
-    networks = analysis.host_networks(store)
     home = home_country(store)
-    found = analysis.attributions(domains, networks, catalogue)
-    platforms = analysis.platform_summaries(domains, networks, found)
-    flows = analysis.flows(home, platforms, laws)
-    share = analysis.voluntary_share(home, domains, networks, found, laws)
-    totals = dataclasses.asdict(analysis.totals(store))
-    totals["voluntary_cross_border_share"] = _share_fields(share)
+    audit = analysis.audit(store, home, catalogue or shipped_catalogue(), laws)
+    domains, networks, found = audit.domains, audit.networks, audit.attributions
+    flows = audit.flows
+    totals = dataclasses.asdict(audit.totals)
+    totals["voluntary_cross_border_share"] = _share_fields(audit.share)
     return {
         "schema": SCHEMA,
         "generated_at": utc_now_text(),
         "generator": {"name": "Borderless", "version": __version__},
         "home_country": home,
         "home_country_source": home_country_source(store),
-        "home_region": laws.region_of(home) if home else None,
-        "period": dataclasses.asdict(analysis.period(store)),
+        "home_region": audit.home_region,
+        "period": dataclasses.asdict(audit.period),
         "totals": totals,
         "resolution": _resolution_section(store, domains, networks),
-        "countries": [
-            dataclasses.asdict(country) for country in analysis.server_countries(domains, networks)
-        ],
+        "countries": [dataclasses.asdict(country) for country in audit.server_countries],
         "domains": [
             {
                 "host": domain.host,
@@ -65,7 +59,7 @@ def build_report(
             }
             for domain in domains
         ],
-        "platforms": [_platform_fields(platform) for platform in platforms],
+        "platforms": [_platform_fields(platform) for platform in audit.platforms],
         "flows": [_flow_fields(flow) for flow in flows],
         "laws": _laws_section(home, flows, laws),
         "sources": [
