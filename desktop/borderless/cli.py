@@ -593,6 +593,51 @@ def lookup_command(
         sys.exit(1)
 
 
+@cli.command("gui")
+@click.option(
+    "--view",
+    type=click.Choice(["map", "platforms", "countries"]),
+    default="map",
+    show_default=True,
+    help="Which view a screenshot shows.",
+)
+@click.option(
+    "--screenshot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Render the window with the stored audit to this PNG and exit (works offscreen).",
+)
+@click.option("--size", default="1400x900", show_default=True, help="Screenshot size, WxH.")
+@click.option("--demo", "use_demo", is_flag=True, help="Show the demo persona's audit.")
+@data_dir_option
+def gui_command(
+    view: str, screenshot: Path | None, size: str, use_demo: bool, data_dir: Path | None
+) -> None:
+    """Open the Borderless window over the audit. With --screenshot, render it to a PNG and
+    exit instead: it makes the README's pictures and lets anyone check what the window shows
+    without a display."""
+    folder = _data_folder(data_dir)
+    if use_demo:
+        folder = paths.demo_dir(folder)
+    # Imported here: Qt takes a while to load, and no other command needs it.
+    from borderless.gui import app  # noqa: PLC0415
+
+    if screenshot is not None:
+        try:
+            width, height = (int(part) for part in size.lower().split("x"))
+        except ValueError as error:
+            raise click.BadParameter(
+                "write the size as WIDTHxHEIGHT", param_hint="--size"
+            ) from error
+        try:
+            app.screenshot(folder, view, screenshot, (width, height))
+        except OSError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Wrote {screenshot}", err=True)
+        return
+    sys.exit(app.run(folder, _saved_options(folder)))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `borderless` script and `python -m borderless`."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="borderless")

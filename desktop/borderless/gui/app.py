@@ -1,0 +1,72 @@
+"""Starting the window: the application object, and screenshots for the README and for checks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from borderless import analysis, paths
+from borderless.home import home_country
+from borderless.pipeline import ResolveOptions
+from borderless.resolve.law import shipped_law_table
+from borderless.resolve.owners import shipped_catalogue
+from borderless.store import Store
+
+from .main_window import VIEWS, MainWindow
+
+
+def application() -> QApplication:
+    """The one QApplication of the process (made on first use)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Borderless")
+    app.setOrganizationName("Borderless")
+    app.setApplicationDisplayName("Borderless")
+    return app
+
+
+def run(data_folder: Path, options: ResolveOptions | None = None) -> int:
+    """Open the main window and run until it closes; returns the exit status."""
+    app = application()
+    window = MainWindow(data_folder, options)
+    window.show()
+    # The stored audit and the sources load after the first paint, off the GUI thread.
+    QTimer.singleShot(0, window.start)
+    return app.exec()
+
+
+def screenshot(data_folder: Path, view: str, output: Path, size: tuple[int, int]) -> None:
+    """Render the window over the stored audit of `data_folder`, showing `view`, to a PNG.
+
+    Raises:
+        ValueError: `view` is not one of VIEWS.
+        OSError: the PNG cannot be written.
+    """
+    if view not in VIEWS:
+        raise ValueError(f"{view!r} is not a view: choose one of {', '.join(VIEWS)}")
+    app = application()
+    window = MainWindow(data_folder)
+    window.resize(*size)
+    audit_path = paths.audit_path(data_folder)
+    if audit_path.exists():
+        with Store.open(audit_path) as store:
+            audit = analysis.audit(
+                store, home_country(store), shipped_catalogue(), shipped_law_table()
+            )
+        window._show_audit(audit)
+    window.tabs.setCurrentIndex(VIEWS.index(view))
+    if view == "platforms" and window.platforms_proxy.rowCount():
+        # A picture of the platforms shows one platform's detail too.
+        window.platforms_table.selectRow(0)
+    window.show()
+    window.map_view.fit()
+    for _ in range(5):
+        app.processEvents()
+    if not window.grab().save(str(output)):
+        raise OSError(f"cannot write {output}")
+    window.close()

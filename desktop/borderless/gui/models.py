@@ -1,0 +1,234 @@
+"""Table models over the analysed audit: platforms, countries, sources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+from borderless.analysis import Audit, CountryRow, PlatformSummary
+from borderless.geography import country_name
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+# A role carrying the sortable raw value of a cell (numbers sort as numbers).
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+# A role carrying the set of countries a row touches (legal home and server countries), used by
+# the map's country filter.
+COUNTRIES_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def share_text(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else ""
+
+
+class PlatformsModel(QAbstractTableModel):
+    """One row per platform (or unattributed domain) of the audit."""
+
+    HEADERS = (
+        "Platform",
+        "Category",
+        "Owner",
+        "Legal home",
+        "Incorporated",
+        "Servers in",
+        "Visits",
+        "Share",
+        "Started by you",
+        "Attribution",
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[PlatformSummary] = []
+        self._total = 0
+
+    def set_audit(self, audit: Audit | None) -> None:
+        self.beginResetModel()
+        self._rows = list(audit.platforms) if audit else []
+        self._total = audit.totals.visits if audit else 0
+        self.endResetModel()
+
+    def platform(self, row: int) -> PlatformSummary:
+        return self._rows[row]
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        platform = self._rows[index.row()]
+        attribution = platform.attribution
+        column = index.column()
+        if role == COUNTRIES_ROLE:
+            countries = set(platform.server_countries)
+            if attribution.legal_home:
+                countries.add(attribution.legal_home)
+            return countries
+        values: tuple[Any, ...] = (
+            attribution.platform,
+            attribution.category or "",
+            attribution.parent or attribution.hosted_by or "",
+            attribution.legal_home or "",
+            attribution.incorporated_in or "",
+            " ".join(platform.server_countries) + (" (edge)" if platform.anycast else ""),
+            platform.visits,
+            platform.visits / self._total if self._total else 0.0,
+            platform.user_initiated_visits,
+            attribution.confidence.value.replace("_", " "),
+        )
+        if role == SORT_ROLE:
+            return values[column]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 7:
+                return share_text(platform.visits, self._total)
+            if column in (6, 8):
+                return f"{values[column]:,}"
+            return values[column]
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (6, 7, 8):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [f"{attribution.platform}: {attribution.basis}"]
+            if attribution.operator and attribution.operator != attribution.parent:
+                lines.append(f"Run by {attribution.operator}")
+            if platform.anycast:
+                lines.append("Some servers are anycast or CDN edges: their country is an edge's.")
+            lines.append("Hosts: " + ", ".join(platform.hosts[:8]))
+            return "\n".join(lines)
+        return None
+
+
+class CountriesModel(QAbstractTableModel):
+    """One row per destination country: visits by legal home and by server location."""
+
+    HEADERS = ("Country", "Visits: owners at home here", "Platforms", "Visits: servers here",
+               "Hosts", "Edges only")  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[CountryRow] = []
+        self._home: str | None = None
+        self.maximum = 1
+
+    def set_audit(self, audit: Audit | None) -> None:
+        self.beginResetModel()
+        self._rows = list(audit.countries) if audit else []
+        self._home = audit.home if audit else None
+        self.maximum = max(
+            [max(row.legal_home_visits, row.server_visits) for row in self._rows] or [1]
+        )
+        self.endResetModel()
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        values: tuple[Any, ...] = (
+            row.country,
+            row.legal_home_visits,
+            row.legal_home_platforms,
+            row.server_visits,
+            row.server_hosts,
+            row.edge_only_server_visits,
+        )
+        column = index.column()
+        if role == COUNTRIES_ROLE:
+            return {row.country}
+        if role == SORT_ROLE:
+            return values[column]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                name = f"{country_name(row.country, in_sentence=False)} ({row.country})"
+                return f"{name}, home" if row.country == self._home else name
+            return f"{values[column]:,}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class CountryFilterProxy(QSortFilterProxyModel):
+    """Sorts by raw values, searches the text of every column, and keeps only the rows that
+    touch the selected country (if one is selected)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)
+        self._country: str | None = None
+
+    @property
+    def country(self) -> str | None:
+        return self._country
+
+    def set_country(self, country: str | None) -> None:
+        # Qt 6.10 replaced invalidateRowsFilter() (now deprecated) with this pair.
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            self._country = country or None
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - Qt before 6.10
+            self._country = country or None
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
+        model = self.sourceModel()
+        if self._country is not None:
+            countries = model.data(model.index(source_row, 0, source_parent), COUNTRIES_ROLE)
+            if self._country not in (countries or set()):
+                return False
+        return super().filterAcceptsRow(source_row, source_parent)
+
+
+class BarDelegate(QStyledItemDelegate):
+    """Draws a cell's number over a bar as long as its share of the column's largest value, in
+    the palette's highlight colour at low opacity (readable in light and dark themes)."""
+
+    def __init__(self, maximum: Callable[[], int], parent: QObject | None = None):
+        super().__init__(parent)
+        self._maximum = maximum
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        value = index.data(SORT_ROLE)
+        if isinstance(value, int) and value > 0:
+            rect = option.rect.adjusted(2, 3, -2, -3)
+            width = int(rect.width() * value / max(self._maximum(), 1))
+            colour = QColor(option.palette.color(QPalette.ColorRole.Highlight))
+            colour.setAlpha(90)
+            painter.save()
+            painter.fillRect(rect.x(), rect.y(), width, rect.height(), colour)
+            painter.restore()
+        super().paint(painter, option, index)

@@ -1,0 +1,103 @@
+"""Work off the GUI thread: scanning, resolving and analysing run as jobs on one thread pool.
+
+Each job opens its own SQLite connection (connections belong to the thread that opened them),
+never touches a widget, and reports through signals connected to slots of GUI-thread objects.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, Signal
+
+from borderless import analysis, pipeline
+from borderless.home import home_country
+from borderless.model import ScanResult, Source
+from borderless.pipeline import Progress, ResolveOptions, ResolveSummary
+from borderless.resolve.law import shipped_law_table
+from borderless.resolve.owners import shipped_catalogue
+from borderless.store import Store
+
+
+class JobSignals(QObject):
+    """What a job tells the window. Emitted from the worker thread, delivered queued."""
+
+    progressed = Signal(int, int, str)  # done, total, stage in words
+    finished = Signal(object)  # the job's result
+    failed = Signal(str)  # a message for a person
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    """What a scan job did."""
+
+    result: ScanResult
+    resolution: ResolveSummary | None
+    cancelled: bool
+
+
+class ScanJob(QRunnable):
+    """Read sources into the audit, then resolve and locate; cancellable within a second."""
+
+    def __init__(
+        self, audit_path: Path, sources: Sequence[Source], options: ResolveOptions, keep_urls: bool
+    ):
+        super().__init__()
+        self.signals = JobSignals()
+        self._audit_path = audit_path
+        self._sources = list(sources)
+        self._options = options
+        self._keep_urls = keep_urls
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def _progress(self, progress: Progress) -> None:
+        self.signals.progressed.emit(progress.done, progress.total, progress.stage)
+
+    def run(self) -> None:
+        try:
+            with Store.open(self._audit_path) as store:
+                result = pipeline.scan(
+                    store,
+                    self._sources,
+                    keep_urls=self._keep_urls,
+                    progress=self._progress,
+                    cancelled=self._cancel.is_set,
+                )
+                resolution = None
+                if not result.cancelled:
+                    resolution = pipeline.resolve_hosts(
+                        store, self._options, progress=self._progress, cancelled=self._cancel.is_set
+                    )
+                cancelled = result.cancelled or bool(resolution and resolution.cancelled)
+            self.signals.finished.emit(ScanOutcome(result, resolution, cancelled))
+        except Exception as error:  # a bug, not an environment problem: report it whole
+            self.signals.failed.emit(f"The scan failed: {error}\n\n{traceback.format_exc()}")
+
+
+class AnalysisJob(QRunnable):
+    """Compute the analysed audit (analysis.audit) of a store, off the GUI thread."""
+
+    def __init__(self, audit_path: Path):
+        super().__init__()
+        self.signals = JobSignals()
+        self._audit_path = audit_path
+
+    def run(self) -> None:
+        try:
+            if not self._audit_path.exists():
+                self.signals.finished.emit(None)
+                return
+            with Store.open(self._audit_path) as store:
+                result = analysis.audit(
+                    store, home_country(store), shipped_catalogue(), shipped_law_table()
+                )
+            self.signals.finished.emit(result)
+        except Exception as error:
+            self.signals.failed.emit(f"The audit could not be read: {error}")
