@@ -18,6 +18,11 @@ from borderless import __version__, analysis, demo, lookup, paths
 from borderless.home import HOME_SETTING, home_country, normalise_country
 from borderless.model import ScanResult, Source, SourceKind
 from borderless.pipeline import (
+    GEO_DB_SETTING,
+    KEEP_URLS_SETTING,
+    OFFLINE_SETTING,
+    OFFLINE_VARIABLE,
+    RESOLVER_SETTING,
     Progress,
     ResolveOptions,
     ResolveSummary,
@@ -34,12 +39,6 @@ from borderless.sources import SourceError
 from borderless.sources.discovery import discover, sources_for_path
 from borderless.store import Store
 
-KEEP_URLS_SETTING = "keep_urls"
-RESOLVER_SETTING = "resolver"
-OFFLINE_SETTING = "offline"
-GEO_DB_SETTING = "geo_databases"
-# Set to 1 to keep every command offline whatever the saved setting (a classroom, a test run).
-OFFLINE_VARIABLE = "BORDERLESS_OFFLINE"
 F = TypeVar("F", bound=Callable[..., Any])
 
 

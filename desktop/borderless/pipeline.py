@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -223,6 +224,15 @@ NEVER_S = 365 * 24 * 3600
 RESOLUTION_BATCH = 250
 # The settings key of the databases the stored locations came from (for reports).
 GEO_DATABASES_SETTING = "geo_databases_used"
+# The person's choices, kept in the audit's settings; the CLI and the window share them.
+KEEP_URLS_SETTING = "keep_urls"
+RESOLVER_SETTING = "resolver"
+OFFLINE_SETTING = "offline"
+GEO_DB_SETTING = "geo_databases"
+# Set once the window has explained what resolving sends, and the person agreed.
+EXPLAINED_SETTING = "resolution_explained"
+# Set to 1 to keep every command offline whatever the saved setting (a classroom, a test run).
+OFFLINE_VARIABLE = "BORDERLESS_OFFLINE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +261,17 @@ class ResolveSummary:
     databases: list[DatabaseInfo] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # geolocation databases left out, and why
     cancelled: bool = False
+
+
+def saved_options(store: Store) -> ResolveOptions:
+    """The resolution options the person saved in this audit (BORDERLESS_OFFLINE=1 wins)."""
+    offline = os.environ.get(OFFLINE_VARIABLE) == "1" or store.setting(OFFLINE_SETTING) == "1"
+    databases = tuple(Path(text) for text in json.loads(store.setting(GEO_DB_SETTING) or "[]"))
+    try:
+        choice = resolve_dns.ResolverChoice.parse(store.setting(RESOLVER_SETTING) or "system")
+    except resolve_dns.ResolverChoiceError:
+        choice = resolve_dns.ResolverChoice()  # a setting damaged by hand: the system's
+    return ResolveOptions(choice=choice, offline=offline, geo_databases=databases)
 
 
 def keep_until(resolution: Resolution) -> int:

@@ -128,3 +128,106 @@ def test_an_empty_data_folder_says_what_to_do(qtbot, tmp_path: Path) -> None:
         job.run()
     assert blocker.args == [None]
     assert headline_text(None)[0] == "Nothing scanned yet."
+
+
+def test_sources_are_found_off_the_gui_thread_with_their_status(qtbot, tmp_path: Path) -> None:
+    home = Path(__import__("os").environ["HOME"])
+    profile = home / ".config" / "chromium" / "Default"
+    profile.mkdir(parents=True)
+    shutil.copyfile(BROWSERS / "chromium" / "Default" / "History", profile / "History")
+    broken = home / ".config" / "chromium" / "Profile 1"
+    broken.mkdir()
+    (broken / "History").write_bytes(b"not a database" * 100)
+    window = MainWindow(tmp_path)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.sources_table.model().rowsInserted, timeout=10_000):
+        window._list_sources()
+    qtbot.waitUntil(lambda: window.sources_table.item(1, 2) is not None)
+    statuses = {window.sources_table.item(r, 2).text() for r in range(2)}
+    assert "73 rows" in statuses
+    assert any("not an SQLite database" in status for status in statuses)
+    assert [source.profile for source in window.sources] == ["Default"]
+    assert not window.demo_offer.isVisibleTo(window)
+
+
+def test_with_nothing_found_the_demo_is_offered(qtbot, tmp_path: Path) -> None:
+    window = MainWindow(tmp_path)
+    qtbot.addWidget(window)
+    window._list_sources()
+    qtbot.waitUntil(lambda: window.demo_offer.isVisibleTo(window), timeout=10_000)
+
+
+def test_before_the_first_online_scan_the_person_is_asked(qtbot, tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("BORDERLESS_OFFLINE")
+    history = tmp_path / "History"
+    shutil.copyfile(BROWSERS / "chromium" / "Default" / "History", history)
+    window = MainWindow(tmp_path)
+    qtbot.addWidget(window)
+    asked: list[str] = []
+
+    def decline(resolver: str) -> bool:
+        asked.append(resolver)
+        return False  # stay offline: nothing may be sent
+
+    monkeypatch.setattr(window, "confirm_resolution", decline)
+    with qtbot.waitSignal(window.platforms_model.modelReset, timeout=30_000):
+        window.scan([Source(SourceKind.CHROMIUM, "Chromium", "Default", history)])
+    assert len(asked) == 1 and "resolver" in asked[0]
+    with Store.open(paths.audit_path(tmp_path)) as store:
+        assert store.setting("offline") == "1"
+        assert store.setting("resolution_explained") is None
+        statuses = {row["status"] for row in store.rows("SELECT status FROM resolutions")}
+    assert statuses == {"offline"}
+
+
+def test_settings_are_saved_where_the_command_line_reads_them(qtbot, tmp_path: Path) -> None:
+    from borderless.gui.dialogs import SettingsDialog
+
+    dialog = SettingsDialog(paths.audit_path(tmp_path), tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.home.setText("jp")
+    dialog.resolver.setText("127.0.0.1:5353")
+    dialog.offline.setChecked(True)
+    dialog.keep_urls.setChecked(True)
+    assert dialog.problems() == []
+    dialog.accept()
+    with Store.open(paths.audit_path(tmp_path)) as store:
+        assert store.setting(HOME_SETTING) == "JP"
+        options = pipeline.saved_options(store)
+        assert options.choice.text() == "127.0.0.1:5353" and options.offline
+        assert store.setting("keep_urls") == "1"
+    dialog.resolver.setText("dns.google")
+    dialog.home.setText("Japan")
+    problems = dialog.problems()
+    assert any("not an IP address" in p for p in problems)
+    assert any("two-letter" in p for p in problems)
+
+
+def test_delete_all_data_removes_the_audit_and_the_demo(tmp_path: Path, demo_folder: Path):
+    from borderless.gui.dialogs import delete_all_data
+
+    (paths.demo_dir(demo_folder) / "personas").mkdir(parents=True)
+    delete_all_data(demo_folder)
+    assert not paths.audit_path(demo_folder).exists()
+    assert not paths.demo_dir(demo_folder).exists()
+
+
+def test_about_names_the_data_it_must_attribute(qtbot) -> None:
+    from borderless.gui.dialogs import AboutDialog
+
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    text = dialog.findChild(__import__("PySide6.QtWidgets").QtWidgets.QTextBrowser).toPlainText()
+    for name in ("nro.net", "routeviews.org", "DB-IP", "CC BY 4.0", "Natural Earth", "MIT"):
+        assert name in text
+
+
+def test_dropping_a_profile_folder_scans_it(qtbot, tmp_path: Path) -> None:
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    shutil.copyfile(BROWSERS / "chromium" / "Default" / "History", profile / "History")
+    window = MainWindow(tmp_path / "data", pipeline.ResolveOptions(offline=True))
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.platforms_model.modelReset, timeout=30_000):
+        window.add_sources([profile, tmp_path / "nowhere"])
+    assert window.audit is not None and window.audit.totals.visits == 32

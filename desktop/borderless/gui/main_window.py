@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QThreadPool, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QPushButton,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -31,16 +34,26 @@ from borderless.analysis import Audit
 from borderless.geography import country_name
 from borderless.home import HOME_SETTING
 from borderless.model import Source, SourceKind
-from borderless.pipeline import ResolveOptions
+from borderless.pipeline import (
+    EXPLAINED_SETTING,
+    KEEP_URLS_SETTING,
+    OFFLINE_SETTING,
+    ResolveOptions,
+    SourceSummary,
+    saved_options,
+)
+from borderless.resolve.dns import resolver_description
 from borderless.resolve.law import shipped_law_table
 from borderless.resolve.owners import shipped_catalogue
-from borderless.sources.discovery import discover
+from borderless.sources import SourceError
+from borderless.sources.discovery import discover, sources_for_path
 from borderless.store import Store
 
 from .detail import platform_html
+from .dialogs import AboutDialog, SettingsDialog, ask_before_resolving
 from .map_view import WorldMapView
 from .models import BarDelegate, CountriesModel, CountryFilterProxy, PlatformsModel
-from .workers import AnalysisJob, ScanJob, ScanOutcome
+from .workers import AnalysisJob, ScanJob, ScanOutcome, SourcesJob
 
 VIEWS = ("map", "platforms", "countries")
 MAP_MODES = ("Legal home of the platforms", "Server location", "Both")
@@ -86,6 +99,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Borderless")
         self.data_folder = data_folder
         self.audit_path = paths.audit_path(data_folder)
+        # Options given by the caller (tests, the command line) win over the saved settings.
+        self._fixed_options = options is not None
         self.options = options or ResolveOptions()
         self.audit: Audit | None = None
         self._scan_job: ScanJob | None = None
@@ -111,6 +126,24 @@ class MainWindow(QMainWindow):
         self.demo_action.triggered.connect(self._on_demo_action_triggered)
         for action in (self.scan_action, self.cancel_action, self.demo_action):
             toolbar.addAction(action)
+        self.add_action = QAction("Add a history file or folder…", self)
+        self.add_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.add_action.triggered.connect(self._on_add_action_triggered)
+        self.settings_action = QAction("Settings…", self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.triggered.connect(self._on_settings_action_triggered)
+        self.about_action = QAction("About Borderless", self)
+        self.about_action.triggered.connect(self._on_about_action_triggered)
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu = self.menuBar().addMenu("&File")
+        for action in (self.scan_action, self.add_action, self.demo_action, self.settings_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        self.menuBar().addMenu("&Help").addAction(self.about_action)
+        self.setAcceptDrops(True)
         # Shown while a country filters the views; choosing it shows everything again.
         self.clear_filter_action = QAction("", self)
         self.clear_filter_action.setToolTip("Show every country again")
@@ -196,8 +229,12 @@ class MainWindow(QMainWindow):
         )
         self.sources_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
 
+        self.demo_offer = QPushButton("No browser found here: show the demo persona")
+        self.demo_offer.setVisible(False)
+        self.demo_offer.clicked.connect(self._on_demo_offer_clicked)
         right = QWidget()
         right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.demo_offer)
         right_layout.addWidget(self.headline)
         right_layout.addWidget(self.headline_detail)
         right_layout.addWidget(self.tabs, 1)
@@ -332,13 +369,27 @@ class MainWindow(QMainWindow):
         )
 
     def _list_sources(self) -> None:
-        self.sources = discover()
-        self.sources_table.setRowCount(len(self.sources))
-        for row, source in enumerate(self.sources):
-            for column, text in enumerate((source.browser, source.profile, "ready")):
-                self.sources_table.setItem(row, column, QTableWidgetItem(text))
-        if not self.sources and self.audit_path.exists() is False:
-            self.stage.setText("No browser found on this computer: try the demo persona.")
+        job = SourcesJob()
+        job.signals.finished.connect(self._on_sources_job_finished)
+        job.signals.failed.connect(self._on_job_failed)
+        self._sources_job = job
+        self._pool.start(job)
+
+    @Slot(object)
+    def _on_sources_job_finished(self, summaries: list[SourceSummary]) -> None:
+        self.sources = [summary.source for summary in summaries if summary.problem is None]
+        self.sources_table.setRowCount(len(summaries))
+        for row, summary in enumerate(summaries):
+            status = f"{summary.rows:,} rows" if summary.problem is None else summary.problem
+            cells = (summary.source.browser, summary.source.profile, status)
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"{summary.source.path}\n{status}")
+                self.sources_table.setItem(row, column, item)
+        nothing = not summaries and not self.audit_path.exists()
+        self.demo_offer.setVisible(nothing)
+        if nothing:
+            self.stage.setText("No browser history was found on this computer.")
 
     @Slot(QModelIndex, QModelIndex)
     def _on_platforms_selection_current_row_changed(
@@ -393,11 +444,18 @@ class MainWindow(QMainWindow):
     def scan(self, sources: list[Source]) -> None:
         if self._scan_job is not None:
             return
-        keep_urls = False
-        if self.audit_path.exists():
-            with Store.open(self.audit_path) as store:
-                keep_urls = store.setting("keep_urls") == "1"
-        job = ScanJob(self.audit_path, sources, self.options, keep_urls)
+        paths.ensure_private_dir(self.audit_path.parent)
+        with Store.open(self.audit_path) as store:
+            keep_urls = store.setting(KEEP_URLS_SETTING) == "1"
+            options = self.options if self._fixed_options else saved_options(store)
+            if not options.offline and store.setting(EXPLAINED_SETTING) != "1":
+                resolver = resolver_description(options.choice)
+                if self.confirm_resolution(resolver):
+                    store.set_setting(EXPLAINED_SETTING, "1")
+                else:
+                    store.set_setting(OFFLINE_SETTING, "1")
+                    options = dataclasses.replace(options, offline=True)
+        job = ScanJob(self.audit_path, sources, options, keep_urls)
         job.signals.progressed.connect(self._on_scan_job_progressed)
         job.signals.finished.connect(self._on_scan_job_finished)
         job.signals.failed.connect(self._on_job_failed)
@@ -409,6 +467,53 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, 0)
         self.stage.setText("Starting")
         self._pool.start(job)
+
+    def confirm_resolution(self, resolver: str) -> bool:
+        """Ask, once, before host names go to a resolver (True: go ahead)."""
+        return ask_before_resolving(self, resolver, None)
+
+    @Slot()
+    def _on_add_action_triggered(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "A browser profile or history folder")
+        if folder:
+            self.add_sources([Path(folder)])
+
+    def add_sources(self, targets: list[Path]) -> None:
+        """Scan history files or folders the person chose (a dialog or a drop)."""
+        found: list[Source] = []
+        problems: list[str] = []
+        for target in targets:
+            try:
+                found.extend(sources_for_path(target))
+            except SourceError as error:
+                problems.append(str(error))
+        if problems:
+            self.stage.setText("; ".join(problems))
+        if found:
+            self.scan(found)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        targets = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if targets:
+            event.acceptProposedAction()
+            self.add_sources(targets)
+
+    @Slot()
+    def _on_settings_action_triggered(self) -> None:
+        paths.ensure_private_dir(self.audit_path.parent)
+        dialog = SettingsDialog(self.audit_path, self.data_folder, self)
+        dialog.exec()
+        if dialog.deleted:
+            self.stage.setText("All Borderless data was deleted.")
+        self.reload()
+
+    @Slot()
+    def _on_about_action_triggered(self) -> None:
+        AboutDialog(self).exec()
 
     @Slot(int, int, str)
     def _on_scan_job_progressed(self, done: int, total: int, stage: str) -> None:
@@ -446,6 +551,11 @@ class MainWindow(QMainWindow):
         self.cancel_action.setEnabled(False)
         self.progress.setVisible(False)
         self.stage.setText(message.splitlines()[0])
+
+    @Slot()
+    def _on_demo_offer_clicked(self) -> None:
+        self.demo_offer.setVisible(False)
+        self._on_demo_action_triggered()
 
     @Slot()
     def _on_demo_action_triggered(self) -> None:

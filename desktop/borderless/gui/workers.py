@@ -20,6 +20,7 @@ from borderless.model import ScanResult, Source
 from borderless.pipeline import Progress, ResolveOptions, ResolveSummary
 from borderless.resolve.law import shipped_law_table
 from borderless.resolve.owners import shipped_catalogue
+from borderless.sources.discovery import discover
 from borderless.store import Store
 
 
@@ -101,3 +102,19 @@ class AnalysisJob(QRunnable):
             self.signals.finished.emit(result)
         except Exception as error:
             self.signals.failed.emit(f"The audit could not be read: {error}")
+
+
+class SourcesJob(QRunnable):
+    """Find the browser profiles on this computer and check each (rows, or why it cannot be
+    read), off the GUI thread: a locked or huge profile must not freeze the window."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.signals = JobSignals()
+
+    def run(self) -> None:
+        try:
+            summaries = [pipeline.inspect(source) for source in discover()]
+            self.signals.finished.emit(summaries)
+        except Exception as error:
+            self.signals.failed.emit(f"The search for browsers failed: {error}")
