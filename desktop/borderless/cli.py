@@ -323,6 +323,17 @@ def _headline(store: Store) -> list[str]:
     return lines
 
 
+def _has_screen() -> bool:
+    """Whether a window can be shown: a desktop session (always on Windows and macOS; on other
+    systems an X11 or Wayland display), and Qt not told to render offscreen. Without one,
+    `borderless` works in text mode."""
+    if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
+        return False
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 @click.group(invoke_without_command=True)
 @click.version_option(__version__, prog_name="borderless")
 @data_dir_option
@@ -333,12 +344,17 @@ def cli(context: click.Context, data_dir: Path | None) -> None:
     computer. It only ever reads copies of your browsers' files; the only thing it sends is DNS
     queries for the hosts you visited, to the resolver you choose (none with --offline).
 
-    With no command it scans every browser profile it finds (or, if there is none, a demo
-    persona) and prints a summary; the desktop window will open here instead once it exists.
+    With no command it opens the window; where there is no screen it scans every browser
+    profile it finds (or, if there is none, a demo persona) and prints a summary.
     """
     if context.invoked_subcommand is not None:
         return
     folder = paths.data_dir(data_dir)
+    if _has_screen():
+        # Imported here: Qt takes a while to load, and the text mode does not need it.
+        from borderless.gui import app  # noqa: PLC0415
+
+        sys.exit(app.run(folder))
     sources = discover()
     if not sources:
         click.echo("No browser history found on this computer; showing a demo persona instead.")

@@ -193,3 +193,16 @@ def test_the_demo_report_names_owners_flows_and_laws(tmp_path: Path) -> None:
     header, first = table.splitlines()[:2]
     assert header.startswith("name,category,operator,parent,legal_home,incorporated_in")
     assert first.startswith("Google Search")
+
+
+def test_without_a_screen_the_command_works_in_text_mode(monkeypatch) -> None:
+    from borderless.cli import _has_screen
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert not _has_screen()
+    monkeypatch.delenv("QT_QPA_PLATFORM")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert _has_screen() is (sys.platform in ("win32", "darwin"))
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert _has_screen()
