@@ -63,9 +63,21 @@ class DomainSummary:
     source_ids: tuple[int, ...]
 
 
-def period(store: Store) -> Period:
+# A time range of visits: (first, last) in microseconds since 1970, both included.
+Between = tuple[int, int]
+
+
+def _visits(between: Between | None) -> tuple[str, list[int]]:
+    """The visits table, or the part of it in a time range, as a FROM clause and parameters."""
+    if between is None:
+        return "visits", []
+    return "(SELECT * FROM visits WHERE visited_at_us BETWEEN ? AND ?)", list(between)
+
+
+def period(store: Store, between: Between | None = None) -> Period:
+    table, parameters = _visits(between)
     first, last = store.connection.execute(
-        "SELECT min(visited_at_us), max(visited_at_us) FROM visits"
+        f"SELECT min(visited_at_us), max(visited_at_us) FROM {table}", parameters
     ).fetchone()
     if first is None:
         return Period(None, None, 0)
@@ -74,13 +86,15 @@ def period(store: Store) -> Period:
     return Period(time_text(first), time_text(last), (last_day - first_day).days + 1)
 
 
-def totals(store: Store) -> Totals:
+def totals(store: Store, between: Between | None = None) -> Totals:
+    table, parameters = _visits(between)
     visits, user_initiated, synced, domains, registrable = store.connection.execute(
         f"""SELECT count(*), coalesce(sum({USER_INITIATED_SQL}), 0), coalesce(sum(synced), 0),
                    count(DISTINCT host_id),
                    (SELECT count(DISTINCT registrable_domain) FROM hosts
-                    WHERE id IN (SELECT DISTINCT host_id FROM visits))
-            FROM visits"""
+                    WHERE id IN (SELECT DISTINCT host_id FROM {table}))
+            FROM {table}""",
+        parameters * 2,
     ).fetchone()
     sources, failing = store.connection.execute(
         "SELECT count(*), coalesce(sum(last_status = 'error'), 0) FROM sources"
@@ -96,17 +110,19 @@ def totals(store: Store) -> Totals:
     )
 
 
-def domain_summaries(store: Store) -> list[DomainSummary]:
-    """Every host visited, most visited first."""
+def domain_summaries(store: Store, between: Between | None = None) -> list[DomainSummary]:
+    """Every host visited (in the time range, if one is given), most visited first."""
+    table, parameters = _visits(between)
     rows = store.connection.execute(
         f"""SELECT h.name, h.registrable_domain, h.is_ip, v.visits, v.user_initiated,
                    v.first_us, v.last_us, v.source_ids
             FROM (SELECT host_id, count(*) AS visits, sum({USER_INITIATED_SQL}) AS user_initiated,
                          min(visited_at_us) AS first_us, max(visited_at_us) AS last_us,
                          group_concat(DISTINCT source_id) AS source_ids
-                  FROM visits GROUP BY host_id) AS v
+                  FROM {table} GROUP BY host_id) AS v
             JOIN hosts AS h ON h.id = v.host_id
-            ORDER BY v.visits DESC, h.name"""
+            ORDER BY v.visits DESC, h.name""",
+        parameters,
     ).fetchall()
     return [
         DomainSummary(
@@ -498,9 +514,16 @@ def country_rows(platforms: list[PlatformSummary], server: list[CountryVisits]) 
     return rows
 
 
-def audit(store: Store, home: str | None, catalogue: Catalogue, laws: LawTable) -> Audit:
-    """The whole analysed audit for `home` (the person's home country, or None)."""
-    domains = domain_summaries(store)
+def audit(
+    store: Store,
+    home: str | None,
+    catalogue: Catalogue,
+    laws: LawTable,
+    between: Between | None = None,
+) -> Audit:
+    """The whole analysed audit for `home` (the person's home country, or None), of the visits
+    in a time range if one is given."""
+    domains = domain_summaries(store, between)
     networks = host_networks(store)
     found = attributions(domains, networks, catalogue)
     platforms = platform_summaries(domains, networks, found)
@@ -508,8 +531,8 @@ def audit(store: Store, home: str | None, catalogue: Catalogue, laws: LawTable) 
     return Audit(
         home=home,
         home_region=laws.region_of(home) if home else None,
-        totals=totals(store),
-        period=period(store),
+        totals=totals(store, between),
+        period=period(store, between),
         domains=domains,
         networks=networks,
         attributions=found,
@@ -519,3 +542,42 @@ def audit(store: Store, home: str | None, catalogue: Catalogue, laws: LawTable) 
         flows=flows(home, platforms, laws),
         share=voluntary_share(home, domains, networks, found, laws),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DayVisits:
+    """Visits of one UTC day by where the platform's owner is at home."""
+
+    day: str  # YYYY-MM-DD
+    home: int  # owner at home in the home country
+    abroad: int  # owner at home elsewhere
+    unknown: int  # owner not known
+
+
+def timeline(store: Store, home: str | None, found: dict[str, Attribution]) -> list[DayVisits]:
+    """Visits per UTC day, home against abroad by legal home, in order of days.
+
+    `found` holds the attributions of every visited host (from `attributions`).
+    """
+    days: dict[str, list[int]] = {}
+    for day, name, count in store.connection.execute(
+        """SELECT date(v.visited_at_us / 1000000, 'unixepoch'), h.name, count(*)
+           FROM visits AS v JOIN hosts AS h ON h.id = v.host_id
+           GROUP BY 1, v.host_id"""
+    ):
+        counts = days.setdefault(day, [0, 0, 0])
+        attribution = found.get(name)
+        if attribution is None or not attribution.is_attributed or home is None:
+            counts[2] += count
+        elif attribution.legal_home == home:
+            counts[0] += count
+        else:
+            counts[1] += count
+    return [DayVisits(day, *counts) for day, counts in sorted(days.items())]
+
+
+def day_range(first_day: str, last_day: str) -> Between:
+    """The microsecond range covering two UTC days, both whole."""
+    start = dt.datetime.fromisoformat(first_day).replace(tzinfo=dt.UTC)
+    end = dt.datetime.fromisoformat(last_day).replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
+    return int(start.timestamp() * 1_000_000), int(end.timestamp() * 1_000_000) - 1

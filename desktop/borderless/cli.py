@@ -611,7 +611,7 @@ def lookup_command(
 @cli.command("gui")
 @click.option(
     "--view",
-    type=click.Choice(["map", "platforms", "countries"]),
+    type=click.Choice(["map", "platforms", "countries", "timeline"]),
     default="map",
     show_default=True,
     help="Which view a screenshot shows.",

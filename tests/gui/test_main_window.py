@@ -231,3 +231,34 @@ def test_dropping_a_profile_folder_scans_it(qtbot, tmp_path: Path) -> None:
     with qtbot.waitSignal(window.platforms_model.modelReset, timeout=30_000):
         window.add_sources([profile, tmp_path / "nowhere"])
     assert window.audit is not None and window.audit.totals.visits == 32
+
+
+def test_a_period_chosen_on_the_timeline_filters_every_view(qtbot, demo_folder: Path) -> None:
+    window = loaded_window(qtbot, demo_folder)
+    bars = window.timeline.bars
+    assert len(bars) == 50  # 2026-09-07 to 2026-10-26, one bar a day
+    assert sum(b.home + b.abroad + b.unknown for b in bars) == window.audit.totals.visits
+    whole = window.audit.totals.visits
+    with qtbot.waitSignal(window.platforms_model.modelReset, timeout=20_000):
+        window.timeline.select(0, 6)
+    assert window.period_label.text() == "Showing 2026-09-07 to 2026-09-13 only."
+    week = window.audit.totals.visits
+    assert 0 < week < whole
+    assert week == sum(b.home + b.abroad + b.unknown for b in bars[:7])
+    assert window.audit.period.first_visit.startswith("2026-09-07")
+    assert window.audit.period.last_visit <= "2026-09-13T23:59:59Z"
+    with qtbot.waitSignal(window.platforms_model.modelReset, timeout=20_000):
+        window.timeline.clear_selection()
+    assert window.audit.totals.visits == whole and window.period_label.text() == ""
+
+
+def test_long_histories_are_drawn_by_week() -> None:
+    from borderless.analysis import DayVisits
+    from borderless.gui.timeline import bucket
+
+    days = [DayVisits(f"2026-{month:02}-{day:02}", 1, 2, 0) for month in range(1, 7)
+            for day in range(1, 29)]  # fmt: skip
+    weeks = bucket(days)
+    assert len(weeks) < len(days) / 5
+    assert sum(w.home for w in weeks) == len(days)
+    assert all(__import__("datetime").date.fromisoformat(w.day).weekday() == 0 for w in weeks)

@@ -55,9 +55,9 @@ def screenshot(data_folder: Path, view: str, output: Path, size: tuple[int, int]
     audit_path = paths.audit_path(data_folder)
     if audit_path.exists():
         with Store.open(audit_path) as store:
-            audit = analysis.audit(
-                store, home_country(store), shipped_catalogue(), shipped_law_table()
-            )
+            home = home_country(store)
+            audit = analysis.audit(store, home, shipped_catalogue(), shipped_law_table())
+            window.timeline.set_days(analysis.timeline(store, home, audit.attributions))
         window._show_audit(audit)
     window.tabs.setCurrentIndex(VIEWS.index(view))
     if view == "platforms" and window.platforms_proxy.rowCount():

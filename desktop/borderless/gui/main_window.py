@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from borderless import demo, paths
-from borderless.analysis import Audit
+from borderless.analysis import Audit, Between, day_range
 from borderless.geography import country_name
 from borderless.home import HOME_SETTING
 from borderless.model import Source, SourceKind
@@ -53,9 +53,10 @@ from .detail import platform_html
 from .dialogs import AboutDialog, SettingsDialog, ask_before_resolving
 from .map_view import WorldMapView
 from .models import BarDelegate, CountriesModel, CountryFilterProxy, PlatformsModel
-from .workers import AnalysisJob, ScanJob, ScanOutcome, SourcesJob
+from .timeline import TimelineView
+from .workers import AnalysisJob, AnalysisOutcome, ScanJob, ScanOutcome, SourcesJob
 
-VIEWS = ("map", "platforms", "countries")
+VIEWS = ("map", "platforms", "countries", "timeline")
 MAP_MODES = ("Legal home of the platforms", "Server location", "Both")
 
 
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         # Options given by the caller (tests, the command line) win over the saved settings.
         self._fixed_options = options is not None
         self.options = options or ResolveOptions()
+        self._between: Between | None = None  # the period chosen on the timeline
         self.audit: Audit | None = None
         self._scan_job: ScanJob | None = None
         self._pool = QThreadPool.globalInstance()
@@ -220,6 +222,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(map_page, "Map")
         self.tabs.addTab(platforms_page, "Platforms")
         self.tabs.addTab(self.countries_table, "Countries")
+        self.timeline = TimelineView()
+        self.timeline.range_selected.connect(self._on_timeline_range_selected)
+        self.tabs.addTab(self.timeline, "Timeline")
+        self.period_label = QLabel()
 
         self.sources_table = QTableWidget(0, 3)
         self.sources_table.setAccessibleName("Sources")
@@ -237,6 +243,7 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.demo_offer)
         right_layout.addWidget(self.headline)
         right_layout.addWidget(self.headline_detail)
+        right_layout.addWidget(self.period_label)
         right_layout.addWidget(self.tabs, 1)
         splitter = QSplitter()
         splitter.addWidget(self.sources_table)
@@ -294,15 +301,27 @@ class MainWindow(QMainWindow):
         self.reload()
 
     def reload(self) -> None:
-        job = AnalysisJob(self.audit_path)
+        job = AnalysisJob(self.audit_path, self._between)
         job.signals.finished.connect(self._on_analysis_finished)
         job.signals.failed.connect(self._on_job_failed)
         self._analysis_job = job  # keeps the signals object alive until delivery
         self._pool.start(job)
 
     @Slot(object)
-    def _on_analysis_finished(self, audit: Audit | None) -> None:
-        self._show_audit(audit)
+    def _on_analysis_finished(self, outcome: AnalysisOutcome | None) -> None:
+        if outcome is None:
+            self.timeline.set_days([])
+            self._show_audit(None)
+            return
+        if self._between is None:
+            self.timeline.set_days(outcome.timeline)
+        self._show_audit(outcome.audit)
+
+    @Slot(str, str)
+    def _on_timeline_range_selected(self, first: str, last: str) -> None:
+        self._between = day_range(first, last) if first else None
+        self.period_label.setText(f"Showing {first} to {last} only." if first else "")
+        self.reload()
 
     def _show_audit(self, audit: Audit | None) -> None:
         self.audit = audit

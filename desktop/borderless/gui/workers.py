@@ -82,13 +82,22 @@ class ScanJob(QRunnable):
             self.signals.failed.emit(f"The scan failed: {error}\n\n{traceback.format_exc()}")
 
 
+@dataclass(frozen=True, slots=True)
+class AnalysisOutcome:
+    """The analysed audit (of the chosen period, if any) and the timeline of all of it."""
+
+    audit: analysis.Audit
+    timeline: list[analysis.DayVisits]
+
+
 class AnalysisJob(QRunnable):
     """Compute the analysed audit (analysis.audit) of a store, off the GUI thread."""
 
-    def __init__(self, audit_path: Path):
+    def __init__(self, audit_path: Path, between: analysis.Between | None = None):
         super().__init__()
         self.signals = JobSignals()
         self._audit_path = audit_path
+        self._between = between
 
     def run(self) -> None:
         try:
@@ -96,10 +105,14 @@ class AnalysisJob(QRunnable):
                 self.signals.finished.emit(None)
                 return
             with Store.open(self._audit_path) as store:
-                result = analysis.audit(
-                    store, home_country(store), shipped_catalogue(), shipped_law_table()
-                )
-            self.signals.finished.emit(result)
+                home = home_country(store)
+                catalogue, laws = shipped_catalogue(), shipped_law_table()
+                whole = analysis.audit(store, home, catalogue, laws)
+                days = analysis.timeline(store, home, whole.attributions)
+                chosen = whole
+                if self._between is not None:
+                    chosen = analysis.audit(store, home, catalogue, laws, self._between)
+            self.signals.finished.emit(AnalysisOutcome(chosen, days))
         except Exception as error:
             self.signals.failed.emit(f"The audit could not be read: {error}")
 
