@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from borderless import analysis, paths
@@ -37,7 +37,11 @@ def run(data_folder: Path, options: ResolveOptions | None = None) -> int:
     window.show()
     # The stored audit and the sources load after the first paint, off the GUI thread.
     QTimer.singleShot(0, window.start)
-    return app.exec()
+    status = app.exec()
+    # A job may still be running (an analysis after a scan): let it end before Python tears
+    # down the objects it reports to.
+    QThreadPool.globalInstance().waitForDone()
+    return status
 
 
 def screenshot(data_folder: Path, view: str, output: Path, size: tuple[int, int]) -> None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt, QThreadPool, QTimer, Slot
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QRunnable,
+    QSettings,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Slot,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -49,6 +58,7 @@ from borderless.sources import SourceError
 from borderless.sources.discovery import discover, sources_for_path
 from borderless.store import Store
 
+from . import workers
 from .detail import platform_html
 from .dialogs import AboutDialog, SettingsDialog, ask_before_resolving
 from .map_view import WorldMapView
@@ -270,10 +280,14 @@ class MainWindow(QMainWindow):
         table.verticalHeader().setVisible(False)
         table.setWordWrap(False)
         table.horizontalHeader().setStretchLastSection(True)
+        # Fitting a column reads the first rows only: thousands of platforms would stall it.
+        table.horizontalHeader().setResizeContentsPrecision(40)
+        table.verticalHeader().setResizeContentsPrecision(40)
         # Columns fit their contents whenever the data changes, up to a limit, and the person
         # may widen them.
-        model.modelReset.connect(table.resizeColumnsToContents)
-        model.layoutChanged.connect(table.resizeColumnsToContents)
+        # Fitting runs in its own turn of the event loop: done inside the reset, the two together
+        # would hold the window longer than a person notices.
+        model.modelReset.connect(lambda: QTimer.singleShot(0, table.resizeColumnsToContents))
         table.sortByColumn(1 if name == "Countries" else 6, Qt.SortOrder.DescendingOrder)
         return table
 
@@ -304,11 +318,17 @@ class MainWindow(QMainWindow):
         job = AnalysisJob(self.audit_path, self._between)
         job.signals.finished.connect(self._on_analysis_finished)
         job.signals.failed.connect(self._on_job_failed)
-        self._analysis_job = job  # keeps the signals object alive until delivery
-        self._pool.start(job)
+        self._start(job, job.signals)
+
+    def _start(self, job: QRunnable, signals: QObject) -> None:
+        workers.start(self._pool, job, signals)
+
+    def _forget_sender(self) -> None:
+        workers.done(self.sender())
 
     @Slot(object)
     def _on_analysis_finished(self, outcome: AnalysisOutcome | None) -> None:
+        self._forget_sender()
         if outcome is None:
             self.timeline.set_days([])
             self._show_audit(None)
@@ -330,6 +350,10 @@ class MainWindow(QMainWindow):
         self.headline_detail.setText(detail)
         self.platforms_model.set_audit(audit)
         self.countries_model.set_audit(audit)
+        for table in (self.platforms_table, self.countries_table):
+            # New data comes in the analysis' order: keep the order the person chose.
+            header = table.horizontalHeader()
+            table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
         self._paint_map()
 
     def _paint_map(self) -> None:
@@ -391,11 +415,11 @@ class MainWindow(QMainWindow):
         job = SourcesJob()
         job.signals.finished.connect(self._on_sources_job_finished)
         job.signals.failed.connect(self._on_job_failed)
-        self._sources_job = job
-        self._pool.start(job)
+        self._start(job, job.signals)
 
     @Slot(object)
     def _on_sources_job_finished(self, summaries: list[SourceSummary]) -> None:
+        self._forget_sender()
         self.sources = [summary.source for summary in summaries if summary.problem is None]
         self.sources_table.setRowCount(len(summaries))
         for row, summary in enumerate(summaries):
@@ -485,7 +509,7 @@ class MainWindow(QMainWindow):
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.stage.setText("Starting")
-        self._pool.start(job)
+        self._start(job, job.signals)
 
     def confirm_resolution(self, resolver: str) -> bool:
         """Ask, once, before host names go to a resolver (True: go ahead)."""
@@ -542,6 +566,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_scan_job_finished(self, outcome: ScanOutcome) -> None:
+        self._forget_sender()
         self._scan_job = None
         self.scan_action.setEnabled(True)
         self.demo_action.setEnabled(True)
@@ -564,12 +589,17 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_job_failed(self, message: str) -> None:
-        self._scan_job = None
-        self.scan_action.setEnabled(True)
-        self.demo_action.setEnabled(True)
-        self.cancel_action.setEnabled(False)
-        self.progress.setVisible(False)
+        was_scan = self._scan_job is not None and self.sender() is self._scan_job.signals
+        self._forget_sender()
+        if was_scan:
+            self._scan_job = None
+            self.scan_action.setEnabled(True)
+            self.demo_action.setEnabled(True)
+            self.cancel_action.setEnabled(False)
+            self.progress.setVisible(False)
+        # The first line for the status bar; the whole text (a bug's traceback) as its tooltip.
         self.stage.setText(message.splitlines()[0])
+        self.stage.setToolTip(message)
 
     @Slot()
     def _on_demo_offer_clicked(self) -> None:

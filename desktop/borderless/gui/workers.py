@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from borderless import analysis, pipeline
 from borderless.home import home_country
@@ -22,6 +22,23 @@ from borderless.resolve.law import shipped_law_table
 from borderless.resolve.owners import shipped_catalogue
 from borderless.sources.discovery import discover
 from borderless.store import Store
+
+# Jobs in flight, by their signals object. A job's signals must outlive its run, even when the
+# window that started it has gone, or the worker would emit into a deleted object.
+_LIVE: dict[QObject, QRunnable] = {}
+
+
+def start(pool: QThreadPool, job: QRunnable, signals: QObject) -> None:
+    """Run `job` on `pool`, keeping it (and its signals) alive until it reports."""
+    _LIVE[signals] = job
+    pool.start(job)
+
+
+def done(signals: QObject | None) -> None:
+    """Forget a job that has reported (its finished or failed signal was delivered). A job
+    whose window closed first is never forgotten: a few small objects, for safety."""
+    if signals is not None:
+        _LIVE.pop(signals, None)
 
 
 class JobSignals(QObject):
