@@ -303,6 +303,9 @@ class PlatformSummary:
     hosts: tuple[str, ...]
     server_countries: tuple[str, ...]
     anycast: bool
+    first_seen: str | None = None
+    last_seen: str | None = None
+    evidence: tuple[str, ...] = ("history",)  # kinds of evidence: history (DNS, cookies later)
 
 
 def platform_summaries(
@@ -330,6 +333,8 @@ def platform_summaries(
                 hosts=tuple(m.host for m in members),
                 server_countries=tuple(countries),
                 anycast=any(network_of(networks, m.host).anycast for m in members),
+                first_seen=min((m.first_seen for m in members if m.first_seen), default=None),
+                last_seen=max((m.last_seen for m in members if m.last_seen), default=None),
             )
         )
     summaries.sort(key=lambda summary: (-summary.visits, summary.key))

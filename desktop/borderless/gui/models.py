@@ -45,6 +45,9 @@ class PlatformsModel(QAbstractTableModel):
         "Share",
         "Started by you",
         "Attribution",
+        "First seen",
+        "Last seen",
+        "Evidence",
     )
 
     def __init__(self) -> None:
@@ -77,6 +80,9 @@ class PlatformsModel(QAbstractTableModel):
             platform.visits / self._total if self._total else 0.0,
             platform.user_initiated_visits,
             attribution.confidence.value.replace("_", " "),
+            (platform.first_seen or "")[:10],
+            (platform.last_seen or "")[:10],
+            " ".join(platform.evidence),
         )
 
     def _row_texts(self, platform: PlatformSummary, values: tuple[Any, ...]) -> tuple[str, ...]:

@@ -135,6 +135,9 @@ def _platform_fields(platform: analysis.PlatformSummary) -> dict[str, Any]:
         "domains": list(platform.hosts),
         "server_countries": list(platform.server_countries),
         "anycast": platform.anycast,
+        "first_seen": platform.first_seen,
+        "last_seen": platform.last_seen,
+        "evidence": list(platform.evidence),
     }
 
 
