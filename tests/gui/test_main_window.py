@@ -262,3 +262,31 @@ def test_long_histories_are_drawn_by_week() -> None:
     assert len(weeks) < len(days) / 5
     assert sum(w.home for w in weeks) == len(days)
     assert all(__import__("datetime").date.fromisoformat(w.day).weekday() == 0 for w in weeks)
+
+
+def test_the_window_is_remembered(qtbot, tmp_path: Path) -> None:
+    first = MainWindow(tmp_path)
+    qtbot.addWidget(first)
+    first.tabs.setCurrentIndex(2)
+    first.map_mode.setCurrentIndex(1)
+    first.save_state()
+    again = MainWindow(tmp_path)
+    qtbot.addWidget(again)
+    assert (again.tabs.currentIndex(), again.map_mode.currentIndex()) == (2, 1)
+
+
+def test_clicking_a_country_on_the_map_filters_the_platforms(qtbot, demo_folder: Path) -> None:
+    window = loaded_window(qtbot, demo_folder)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.map_view.fit()
+    point = window.map_view.mapFromScene(window.map_view.country_point("CN"))
+    with qtbot.waitSignal(window.map_view.country_clicked) as clicked:
+        qtbot.mouseClick(window.map_view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert clicked.args == ["CN"]
+    assert window.platforms_proxy.country == "CN"
+    names = {
+        window.platforms_proxy.index(r, 0).data() for r in range(window.platforms_proxy.rowCount())
+    }
+    assert "TikTok" in names and "YouTube" not in names

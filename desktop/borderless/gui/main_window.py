@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.headline_detail)
         right_layout.addWidget(self.period_label)
         right_layout.addWidget(self.tabs, 1)
-        splitter = QSplitter()
+        self.splitter = splitter = QSplitter()
         splitter.addWidget(self.sources_table)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 4)
@@ -294,17 +294,30 @@ class MainWindow(QMainWindow):
     # State ----------------------------------------------------------------------------------
 
     def _restore_state(self) -> None:
+        """The window as the person left it: size and place, panes, view, map mode."""
         settings = QSettings("Borderless", "Borderless")
         geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        splitter = settings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        self.tabs.setCurrentIndex(int(settings.value("window/view", 0)))
+        self.map_mode.setCurrentIndex(int(settings.value("window/map_mode", 0)))
+
+    def save_state(self) -> None:
+        settings = QSettings("Borderless", "Borderless")
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        settings.setValue("window/view", self.tabs.currentIndex())
+        settings.setValue("window/map_mode", self.map_mode.currentIndex())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._scan_job is not None:
             self._scan_job.cancel()
-        QSettings("Borderless", "Borderless").setValue("window/geometry", self.saveGeometry())
+        self.save_state()
         super().closeEvent(event)
 
     # Loading --------------------------------------------------------------------------------
