@@ -70,6 +70,14 @@ VIEWS = ("map", "platforms", "countries", "timeline")
 MAP_MODES = ("Legal home of the platforms", "Server location", "Both")
 
 
+def _number(value: object) -> int:
+    """A number stored in QSettings (text in some formats), or 0 when it is not one."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
 def headline_text(audit: Audit | None) -> tuple[str, str]:
     """The app's point in one sentence and the count behind it (plain text)."""
     if audit is None or not audit.totals.visits:
@@ -304,8 +312,8 @@ class MainWindow(QMainWindow):
         splitter = settings.value("window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
-        self.tabs.setCurrentIndex(int(settings.value("window/view", 0)))
-        self.map_mode.setCurrentIndex(int(settings.value("window/map_mode", 0)))
+        self.tabs.setCurrentIndex(_number(settings.value("window/view", 0)))
+        self.map_mode.setCurrentIndex(_number(settings.value("window/map_mode", 0)))
 
     def save_state(self) -> None:
         settings = QSettings("Borderless", "Borderless")
