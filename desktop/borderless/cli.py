@@ -323,6 +323,13 @@ def _headline(store: Store) -> list[str]:
     return lines
 
 
+def _folder_was_chosen(data_dir: Path | None) -> bool:
+    """Whether the data folder was named (option or environment) rather than the default."""
+    if data_dir is None:
+        data_dir = click.get_current_context().find_root().params.get("data_dir")
+    return data_dir is not None or bool(os.environ.get(paths.DATA_DIR_VARIABLE))
+
+
 def _has_screen() -> bool:
     """Whether a window can be shown: a desktop session (always on Windows and macOS; on other
     systems an X11 or Wayland display), and Qt not told to render offscreen. Without one,
@@ -354,7 +361,7 @@ def cli(context: click.Context, data_dir: Path | None) -> None:
         # Imported here: Qt takes a while to load, and the text mode does not need it.
         from borderless.gui import app  # noqa: PLC0415
 
-        sys.exit(app.run(folder))
+        sys.exit(app.run(folder, chosen_folder=_folder_was_chosen(data_dir)))
     sources = discover()
     if not sources:
         click.echo("No browser history found on this computer; showing a demo persona instead.")
@@ -650,7 +657,7 @@ def gui_command(
             raise click.ClickException(str(error)) from error
         click.echo(f"Wrote {screenshot}", err=True)
         return
-    sys.exit(app.run(folder, _saved_options(folder)))
+    sys.exit(app.run(folder, chosen_folder=use_demo or _folder_was_chosen(data_dir)))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

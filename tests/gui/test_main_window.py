@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
 from borderless import demo, paths, pipeline  # noqa: E402
 from borderless.gui.main_window import MainWindow, headline_text  # noqa: E402
@@ -290,3 +290,17 @@ def test_clicking_a_country_on_the_map_filters_the_platforms(qtbot, demo_folder:
         window.platforms_proxy.index(r, 0).data() for r in range(window.platforms_proxy.rowCount())
     }
     assert "TikTok" in names and "YouTube" not in names
+
+
+def test_a_data_folder_picked_in_settings_is_used_from_the_next_start(qtbot, tmp_path: Path):
+    from borderless.gui.app import data_folder_to_use
+    from borderless.gui.dialogs import SettingsDialog
+
+    dialog = SettingsDialog(paths.audit_path(tmp_path / "now"), tmp_path / "now")
+    qtbot.addWidget(dialog)
+    dialog.choose_data_folder(tmp_path / "elsewhere")
+    assert "from the next start" in dialog.folder_label.text()
+    assert data_folder_to_use(tmp_path / "default", chosen_folder=False) == tmp_path / "elsewhere"
+    # A folder named on the command line or in the environment wins.
+    assert data_folder_to_use(tmp_path / "named", chosen_folder=True) == tmp_path / "named"
+    QSettings("Borderless", "Borderless").remove("data/folder")

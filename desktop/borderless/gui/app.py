@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtCore import QSettings, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from borderless import analysis, paths
@@ -30,9 +30,28 @@ def application() -> QApplication:
     return app
 
 
-def run(data_folder: Path, options: ResolveOptions | None = None) -> int:
-    """Open the main window and run until it closes; returns the exit status."""
+DATA_FOLDER_KEY = "data/folder"
+
+
+def data_folder_to_use(default: Path, chosen_folder: bool) -> Path:
+    """The folder named on the command line or in the environment, else the one picked in
+    Settings, else `default`."""
+    picked = QSettings("Borderless", "Borderless").value(DATA_FOLDER_KEY)
+    if not chosen_folder and picked:
+        return Path(str(picked))
+    return default
+
+
+def run(
+    data_folder: Path, options: ResolveOptions | None = None, *, chosen_folder: bool = False
+) -> int:
+    """Open the main window and run until it closes; returns the exit status.
+
+    Unless the folder was named on the command line or in the environment (`chosen_folder`),
+    the one picked in Settings (kept in Qt's settings) is used.
+    """
     app = application()
+    data_folder = data_folder_to_use(data_folder, chosen_folder)
     window = MainWindow(data_folder, options)
     window.show()
     # The stored audit and the sources load after the first paint, off the GUI thread.

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -101,7 +102,14 @@ class SettingsDialog(QDialog):
         form.addRow("", self.keep_urls)
         form.addRow("Own GeoLite2 / GeoIP2 / DB-IP / IPinfo databases", self.databases)
         form.addRow("", self._wrap(database_buttons))
-        form.addRow("Data folder", QLabel(str(data_folder)))
+        self.folder_label = QLabel(str(data_folder))
+        self.folder_label.setWordWrap(True)
+        change_folder = QPushButton("Use another folder…")
+        change_folder.clicked.connect(self._on_change_folder_clicked)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_label, 1)
+        folder_row.addWidget(change_folder)
+        form.addRow("Data folder", self._wrap(folder_row))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -124,6 +132,16 @@ class SettingsDialog(QDialog):
         )
         if name:
             self.databases.addItem(name)
+
+    def _on_change_folder_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Where Borderless keeps its audit")
+        if folder:
+            self.choose_data_folder(Path(folder))
+
+    def choose_data_folder(self, folder: Path) -> None:
+        """Keep the audit in `folder` from the next start on (the window reads it then)."""
+        QSettings("Borderless", "Borderless").setValue("data/folder", str(folder))
+        self.folder_label.setText(f"{folder} (from the next start)")
 
     def _on_remove_clicked(self) -> None:
         for item in self.databases.selectedItems():
