@@ -491,6 +491,7 @@ class Audit:
     countries: list[CountryRow]
     flows: list[FlowSummary]
     share: VoluntaryShare
+    home_source: str | None = None  # "set", "timezone", "locale": how the home was decided
 
 
 def country_rows(platforms: list[PlatformSummary], server: list[CountryVisits]) -> list[CountryRow]:
@@ -525,6 +526,7 @@ def audit(
     catalogue: Catalogue,
     laws: LawTable,
     between: Between | None = None,
+    home_source: str | None = None,
 ) -> Audit:
     """The whole analysed audit for `home` (the person's home country, or None), of the visits
     in a time range if one is given."""
@@ -546,6 +548,7 @@ def audit(
         countries=country_rows(platforms, server),
         flows=flows(home, platforms, laws),
         share=voluntary_share(home, domains, networks, found, laws),
+        home_source=home_source,
     )
 
 

@@ -304,3 +304,14 @@ def test_a_data_folder_picked_in_settings_is_used_from_the_next_start(qtbot, tmp
     # A folder named on the command line or in the environment wins.
     assert data_folder_to_use(tmp_path / "named", chosen_folder=True) == tmp_path / "named"
     QSettings("Borderless", "Borderless").remove("data/folder")
+
+
+def test_a_guessed_home_country_says_so(qtbot, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    history = tmp_path / "History"
+    shutil.copyfile(BROWSERS / "chromium" / "Default" / "History", history)
+    with Store.open(paths.audit_path(tmp_path)) as store:
+        pipeline.scan(store, [Source(SourceKind.CHROMIUM, "Chromium", "Default", history)])
+    window = loaded_window(qtbot, tmp_path)
+    assert "guessed from your time zone" in window.headline.text()
+    assert "outside Japan" in window.headline.text()

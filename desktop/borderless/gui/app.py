@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from borderless import analysis, paths
-from borderless.home import home_country
+from borderless.home import home_country, home_country_source
 from borderless.pipeline import ResolveOptions
 from borderless.resolve.law import shipped_law_table
 from borderless.resolve.owners import shipped_catalogue
@@ -79,7 +79,10 @@ def screenshot(data_folder: Path, view: str, output: Path, size: tuple[int, int]
     if audit_path.exists():
         with Store.open(audit_path) as store:
             home = home_country(store)
-            audit = analysis.audit(store, home, shipped_catalogue(), shipped_law_table())
+            audit = analysis.audit(
+                store, home, shipped_catalogue(), shipped_law_table(),
+                home_source=home_country_source(store),
+            )  # fmt: skip
             window.timeline.set_days(analysis.timeline(store, home, audit.attributions))
         window._show_audit(audit)
     window.tabs.setCurrentIndex(VIEWS.index(view))

@@ -93,6 +93,13 @@ def headline_text(audit: Audit | None) -> tuple[str, str]:
     if share.servers_abroad_share is not None:
         parts.append(f"{share.servers_abroad_share:.0%} answered from servers abroad")
     sentence = "; ".join(parts) + "." if parts else "No visit could be attributed yet."
+    if audit.home and audit.home_source in ("timezone", "locale"):
+        # A guess is never presented as the person's choice.
+        sentence += (
+            f" (Home is {country_name(audit.home, in_sentence=False)}, guessed from your "
+            f"{'time zone' if audit.home_source == 'timezone' else 'language settings'}: "
+            "confirm or change it in Settings.)"
+        )
     period = audit.period
     first = (period.first_visit or "")[:10]
     last = (period.last_visit or "")[:10]

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from borderless import analysis, pipeline
-from borderless.home import home_country
+from borderless.home import home_country, home_country_source
 from borderless.model import ScanResult, Source
 from borderless.pipeline import Progress, ResolveOptions, ResolveSummary
 from borderless.resolve.law import shipped_law_table
@@ -122,13 +122,15 @@ class AnalysisJob(QRunnable):
                 self.signals.finished.emit(None)
                 return
             with Store.open(self._audit_path) as store:
-                home = home_country(store)
+                home, source = home_country(store), home_country_source(store)
                 catalogue, laws = shipped_catalogue(), shipped_law_table()
-                whole = analysis.audit(store, home, catalogue, laws)
+                whole = analysis.audit(store, home, catalogue, laws, home_source=source)
                 days = analysis.timeline(store, home, whole.attributions)
                 chosen = whole
                 if self._between is not None:
-                    chosen = analysis.audit(store, home, catalogue, laws, self._between)
+                    chosen = analysis.audit(
+                        store, home, catalogue, laws, self._between, home_source=source
+                    )
             self.signals.finished.emit(AnalysisOutcome(chosen, days))
         except Exception as error:
             self.signals.failed.emit(f"The audit could not be read: {error}")
