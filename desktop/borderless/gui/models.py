@@ -31,7 +31,27 @@ def share_text(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else ""
 
 
-class PlatformsModel(QAbstractTableModel):
+class _TableModel(QAbstractTableModel):
+    """A flat table of `_rows` under the column titles `HEADERS`."""
+
+    HEADERS: tuple[str, ...] = ()
+    _rows: list[Any]
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+
+class PlatformsModel(_TableModel):
     """One row per platform (or unattributed domain) of the audit."""
 
     HEADERS = (
@@ -107,19 +127,6 @@ class PlatformsModel(QAbstractTableModel):
         )
         _reorder(self, order_of, (self._rows, self._values, self._texts))
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
@@ -167,7 +174,7 @@ def _reorder(model: QAbstractTableModel, order_of: list[int], lists: tuple[list[
     model.layoutChanged.emit()
 
 
-class CountriesModel(QAbstractTableModel):
+class CountriesModel(_TableModel):
     """One row per destination country: visits by legal home and by server location."""
 
     HEADERS = ("Country", "Visits: owners at home here", "Platforms", "Visits: servers here",
@@ -202,19 +209,6 @@ class CountriesModel(QAbstractTableModel):
     def _values(row: CountryRow) -> tuple[Any, ...]:
         return (row.country, row.legal_home_visits, row.legal_home_platforms, row.server_visits,
                 row.server_hosts, row.edge_only_server_visits)  # fmt: skip
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
