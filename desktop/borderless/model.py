@@ -12,6 +12,7 @@ class SourceKind(enum.StrEnum):
 
     CHROMIUM = "chromium"
     FIREFOX = "firefox"
+    SAFARI = "safari"
 
 
 class Transition(enum.StrEnum):

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable
 
 from borderless.model import SourceKind
-from borderless.sources import chromium, firefox
+from borderless.sources import chromium, firefox, safari
 from borderless.sources.errors import SourceError
 from borderless.sources.history import HistoryQuery
 
@@ -15,6 +15,7 @@ __all__ = ["SourceError", "HistoryQuery", "history_reader"]
 _READERS: dict[SourceKind, Callable[[sqlite3.Connection], HistoryQuery]] = {
     SourceKind.CHROMIUM: chromium.history_query,
     SourceKind.FIREFOX: firefox.history_query,
+    SourceKind.SAFARI: safari.history_query,
 }
 
 

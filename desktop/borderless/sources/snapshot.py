@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from borderless.sources import safari
 from borderless.sources.errors import SourceError
 
 # Companion files SQLite may keep beside a database; the WAL holds the newest committed pages.
@@ -29,12 +30,16 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def fingerprint(path: Path) -> tuple[tuple[int, int] | None, ...]:
-    """Size and modification time of a database and its companions, to notice a write mid-copy."""
+    """Size and modification time of a database and its companions, to notice a write mid-copy.
+
+    A file that is missing, or that the system will not even describe (macOS refuses to stat
+    Safari's files without Full Disk Access), counts as absent: the copy then says why.
+    """
     result: list[tuple[int, int] | None] = []
     for candidate in [path, *(path.with_name(path.name + s) for s in COMPANION_SUFFIXES)]:
         try:
             status = candidate.stat()
-        except FileNotFoundError:
+        except OSError:
             result.append(None)
         else:
             result.append((status.st_size, status.st_mtime_ns))
@@ -55,6 +60,9 @@ def _describe_os_error(path: Path, error: OSError) -> str:
     if isinstance(error, FileNotFoundError):
         return f"{path}: not found"
     if isinstance(error, PermissionError):
+        if safari.is_safari_history(path):
+            # macOS's privacy protection, not the file's mode: only the person can lift it.
+            return safari.permission_message(path)
         return f"{path}: permission denied (Borderless may not read this file)"
     if error.errno in (errno.EBUSY, errno.EAGAIN) or getattr(error, "winerror", None) == 32:
         return f"{path}: locked by another program (close the browser and scan again)"
@@ -106,7 +114,11 @@ def snapshot(path: Path) -> Iterator[Path]:
         SourceError: the file is missing, unreadable, empty or not an SQLite database, or it
             kept changing while it was copied.
     """
-    if path.is_dir():
+    try:
+        is_folder = path.is_dir()
+    except OSError as error:  # a refusal to even look (macOS privacy protection)
+        raise SourceError(_describe_os_error(path, error)) from error
+    if is_folder:
         raise SourceError(f"{path}: is a folder, not a database file")
     with tempfile.TemporaryDirectory(prefix="borderless-") as temporary:
         folder = Path(temporary)
