@@ -156,3 +156,16 @@ class Resolution:
     resolver: str | None = None  # "system", "127.0.0.1:5353"; None when no query was sent
     resolved_at: float = 0.0  # seconds since 1970 UTC
     detail: str | None = None  # the reason, in words, when there are no addresses
+
+
+@dataclass(frozen=True, slots=True)
+class CookieHost:
+    """That a browser keeps cookies for a host: never their names or values, only the host,
+    how many, and when (times in microseconds since 1970 UTC)."""
+
+    host: str  # canonical host, without the leading dot of a domain cookie
+    cookies: int
+    first_created_us: int | None
+    last_accessed_us: int | None
+    latest_expiry_us: int | None  # None when every cookie ends with the session
+    persistent: bool  # at least one cookie outlives the session
