@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from borderless.domains import display_host
 from borderless.model import USER_TRANSITIONS
@@ -305,29 +305,81 @@ class PlatformSummary:
     anycast: bool
     first_seen: str | None = None
     last_seen: str | None = None
-    evidence: tuple[str, ...] = ("history",)  # kinds of evidence: history (DNS, cookies later)
+    evidence: tuple[str, ...] = ("history",)  # kinds of evidence: history, cookies (DNS later)
+    cookies: int = 0  # cookies kept for its hosts, in every jar read
+    cookie_hosts: tuple[str, ...] = ()
+
+    @property
+    def tracks_without_visit(self) -> bool:
+        """Cookies of it are on the machine, yet the person never visited it."""
+        return self.cookies > 0 and self.visits == 0
+
+
+@dataclass(frozen=True, slots=True)
+class CookieEvidence:
+    """A host some browser keeps cookies for (never their names or values)."""
+
+    host: str
+    registrable_domain: str | None
+    cookies: int
+    persistent: bool
+    last_accessed: str | None
+    sources: tuple[int, ...]
+
+
+def cookie_evidence(store: Store) -> list[CookieEvidence]:
+    """Every host with cookies in a jar read so far, most cookies first."""
+    rows = store.connection.execute(
+        """SELECT h.name, h.registrable_domain, sum(c.cookies), max(c.persistent),
+                  max(c.last_accessed_us), group_concat(DISTINCT c.source_id)
+           FROM cookie_hosts AS c JOIN hosts AS h ON h.id = c.host_id
+           GROUP BY c.host_id ORDER BY 3 DESC, h.name"""
+    ).fetchall()
+    return [
+        CookieEvidence(
+            host=name,
+            registrable_domain=registrable,
+            cookies=int(count),
+            persistent=bool(persistent),
+            last_accessed=time_text(last) if last else None,
+            sources=tuple(sorted(int(part) for part in str(sources).split(","))),
+        )
+        for name, registrable, count, persistent, last, sources in rows
+    ]
 
 
 def platform_summaries(
     domains: list[DomainSummary],
     networks: dict[str, HostNetwork],
     found: dict[str, Attribution],
+    cookies: list[CookieEvidence] = [],  # noqa: B006 - never mutated
 ) -> list[PlatformSummary]:
-    """Hosts grouped by the platform that runs them, most visited first."""
+    """Hosts grouped by the platform that runs them, most visited first. Hosts known only from
+    cookies (every one needs an attribution in `found`) join their platform, or make one of
+    their own: a platform that tracks the person without a visit."""
     groups: dict[str, list[DomainSummary]] = {}
+    cookie_groups: dict[str, list[CookieEvidence]] = {}
     for domain in domains:
         attribution = found[domain.host]
         key = attribution.platform_id or f"domain:{attribution.platform}"
         groups.setdefault(key, []).append(domain)
+    for cookie_host in cookies:
+        attribution = found[cookie_host.host]
+        key = attribution.platform_id or f"domain:{attribution.platform}"
+        cookie_groups.setdefault(key, []).append(cookie_host)
     summaries = []
-    for key, members in groups.items():
+    for key in {**groups, **cookie_groups}:
+        members = groups.get(key, [])
+        jars = cookie_groups.get(key, [])
         countries = sorted(
             {c for m in members for c in network_of(networks, m.host).server_countries}
         )
+        kinds = (("history",) if members else ()) + (("cookies",) if jars else ())
+        first_host = members[0].host if members else jars[0].host
         summaries.append(
             PlatformSummary(
                 key=key,
-                attribution=found[members[0].host],
+                attribution=found[first_host],
                 visits=sum(m.visits for m in members),
                 user_initiated_visits=sum(m.user_initiated_visits for m in members),
                 hosts=tuple(m.host for m in members),
@@ -335,9 +387,12 @@ def platform_summaries(
                 anycast=any(network_of(networks, m.host).anycast for m in members),
                 first_seen=min((m.first_seen for m in members if m.first_seen), default=None),
                 last_seen=max((m.last_seen for m in members if m.last_seen), default=None),
+                evidence=kinds,
+                cookies=sum(jar.cookies for jar in jars),
+                cookie_hosts=tuple(jar.host for jar in jars),
             )
         )
-    summaries.sort(key=lambda summary: (-summary.visits, summary.key))
+    summaries.sort(key=lambda summary: (-summary.visits, -summary.cookies, summary.key))
     return summaries
 
 
@@ -492,6 +547,7 @@ class Audit:
     flows: list[FlowSummary]
     share: VoluntaryShare
     home_source: str | None = None  # "set", "timezone", "locale": how the home was decided
+    cookies: list[CookieEvidence] = field(default_factory=list)
 
 
 def country_rows(platforms: list[PlatformSummary], server: list[CountryVisits]) -> list[CountryRow]:
@@ -533,7 +589,12 @@ def audit(
     domains = domain_summaries(store, between)
     networks = host_networks(store)
     found = attributions(domains, networks, catalogue)
-    platforms = platform_summaries(domains, networks, found)
+    # Cookies are the state of a jar now, not events in time: a period leaves them out.
+    cookies = cookie_evidence(store) if between is None else []
+    for evidence in cookies:
+        if evidence.host not in found:
+            found[evidence.host] = catalogue.attribute(evidence.host, evidence.registrable_domain)
+    platforms = platform_summaries(domains, networks, found, cookies)
     server = server_countries(domains, networks)
     return Audit(
         home=home,
@@ -549,6 +610,7 @@ def audit(
         flows=flows(home, platforms, laws),
         share=voluntary_share(home, domains, networks, found, laws),
         home_source=home_source,
+        cookies=cookies,
     )
 
 

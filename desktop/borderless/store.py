@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from borderless.domains import WEB_SCHEMES
-from borderless.model import RETRYABLE_STATUSES, Host, Resolution, ResolutionStatus, Source
+from borderless.model import (
+    RETRYABLE_STATUSES,
+    CookieHost,
+    Host,
+    Resolution,
+    ResolutionStatus,
+    Source,
+)
 from borderless.paths import ensure_private_dir
 from borderless.sources.history import HistoryQuery
 
@@ -27,7 +34,7 @@ if TYPE_CHECKING:
 
     from borderless.resolve.geo import Location
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # SQLite attaches at most ten databases to a connection (the main one counts): the pipeline scans
 # sources in groups of this size, one transaction each.
 MAX_ATTACHED_SOURCES = 9
@@ -154,9 +161,31 @@ def _migrate_to_2(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migrate_to_3(db: sqlite_utils.Database) -> None:
+    # Which hosts a browser keeps cookies for: evidence of tracking even without a visit. Never
+    # the cookies' names or values. One row per jar and host; a later reading updates it, and a
+    # host whose cookies were cleared keeps its row (what was seen stays seen).
+    db.execute(
+        """
+        CREATE TABLE cookie_hosts (
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            host_id INTEGER NOT NULL REFERENCES hosts(id),
+            cookies INTEGER NOT NULL, -- at the last reading that found any
+            first_created_us INTEGER,
+            last_accessed_us INTEGER,
+            latest_expiry_us INTEGER,
+            persistent INTEGER NOT NULL,
+            scan_id INTEGER REFERENCES scans(id), -- the scan that last saw it
+            PRIMARY KEY (source_id, host_id)
+        ) WITHOUT ROWID
+        """
+    )
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
+    3: _migrate_to_3,
 }
 
 
@@ -494,6 +523,53 @@ class Store:
             f"UPDATE {url_map} SET page_id = (SELECT id FROM pages WHERE url = ?) WHERE url_id = ?",
             ((url, url_id) for url_id, url in cleaned),
         )
+
+    # Cookie jars -----------------------------------------------------------------------------
+
+    def record_cookie_hosts(
+        self,
+        source_id: int,
+        scan_id: int,
+        found: Iterable[CookieHost],
+        host_of: Callable[[str], Host | None],
+    ) -> int:
+        """Store what a cookie jar holds, host by host; returns how many hosts it named."""
+        count = 0
+        for entry in found:
+            host = host_of(entry.host)
+            if host is None:
+                continue
+            self.connection.execute(
+                "INSERT OR IGNORE INTO hosts (name, registrable_domain, is_ip) VALUES (?, ?, ?)",
+                [host.name, host.registrable_domain, int(host.is_ip)],
+            )
+            self.connection.execute(
+                """INSERT INTO cookie_hosts (source_id, host_id, cookies, first_created_us,
+                       last_accessed_us, latest_expiry_us, persistent, scan_id)
+                   VALUES (?, (SELECT id FROM hosts WHERE name = ?), ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (source_id, host_id) DO UPDATE SET
+                       cookies = excluded.cookies,
+                       first_created_us = min(
+                           coalesce(first_created_us, excluded.first_created_us),
+                           coalesce(excluded.first_created_us, first_created_us)),
+                       last_accessed_us = max(coalesce(last_accessed_us, 0),
+                                              coalesce(excluded.last_accessed_us, 0)),
+                       latest_expiry_us = excluded.latest_expiry_us,
+                       persistent = max(persistent, excluded.persistent),
+                       scan_id = excluded.scan_id""",
+                [
+                    source_id,
+                    host.name,
+                    entry.cookies,
+                    entry.first_created_us,
+                    entry.last_accessed_us,
+                    entry.latest_expiry_us,
+                    int(entry.persistent),
+                    scan_id,
+                ],
+            )
+            count += 1
+        return count
 
     # Resolution and geolocation --------------------------------------------------------------
 

@@ -102,7 +102,9 @@ class PlatformsModel(_TableModel):
             attribution.confidence.value.replace("_", " "),
             (platform.first_seen or "")[:10],
             (platform.last_seen or "")[:10],
-            " ".join(platform.evidence),
+            "cookies only: tracks you without a visit"
+            if platform.tracks_without_visit
+            else " ".join(platform.evidence),
         )
 
     def _row_texts(self, platform: PlatformSummary, values: tuple[Any, ...]) -> tuple[str, ...]:

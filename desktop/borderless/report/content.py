@@ -60,6 +60,7 @@ def build_report(
             for domain in domains
         ],
         "platforms": [_platform_fields(platform) for platform in audit.platforms],
+        "cookie_hosts": [dataclasses.asdict(entry) for entry in audit.cookies],
         "flows": [_flow_fields(flow) for flow in flows],
         "laws": _laws_section(home, flows, laws),
         "sources": [
@@ -138,6 +139,9 @@ def _platform_fields(platform: analysis.PlatformSummary) -> dict[str, Any]:
         "first_seen": platform.first_seen,
         "last_seen": platform.last_seen,
         "evidence": list(platform.evidence),
+        "cookies": platform.cookies,
+        "cookie_hosts": list(platform.cookie_hosts),
+        "tracks_without_visit": platform.tracks_without_visit,
     }
 
 
