@@ -39,3 +39,21 @@ def test_the_detail_shows_the_chain_its_sources_and_the_law(store, chromium_hist
     assert "LGPD art. 33" in html and "CLOUD Act" in html
     assert "www.tube.com" in html
     json.dumps(html)
+
+
+def test_the_detail_says_when_a_platform_tracks_without_a_visit(store, chromium_history: Path):
+    from borderless.domains import canonical_host
+    from borderless.model import CookieHost
+
+    catalogue = Catalogue.load(write_catalogue(chromium_history.parent / "own2"))
+    source = store.source_id(Source(SourceKind.CHROMIUM, "Chromium", "x", Path("/x/Cookies")))
+    store.record_cookie_hosts(
+        source, store.begin_scan(), [CookieHost("x.alphaads.net", 3, None, None, None, True)],
+        canonical_host,
+    )  # fmt: skip
+    laws = LawTable(LAWS)
+    audit = analysis.audit(store, "BR", catalogue, laws)
+    (ads,) = [p for p in audit.platforms if p.attribution.platform == "Alpha Ads"]
+    html = platform_html(ads, audit, catalogue, laws)
+    assert "though you never visited it" in html and "x.alphaads.net" in html
+    assert "Cookies (3)" in html

@@ -95,6 +95,18 @@ def platform_html(
         status = network.status or "not resolved yet"
         hosts.append(f"<li>{escape(aliases)} <i>({escape(status)})</i><ul>{addresses}</ul></li>")
     parts.append("<h3>Hosts, aliases and servers</h3><ul>" + "".join(hosts) + "</ul>")
+    if platform.cookie_hosts:
+        lead = (
+            "Your browsers keep cookies for it, though you never visited it: it tracks you "
+            "across the sites you do visit."
+            if platform.tracks_without_visit
+            else "Your browsers keep cookies for it."
+        )
+        names = "".join(f"<li>{escape(host)}</li>" for host in platform.cookie_hosts)
+        parts.append(
+            f"<h3>Cookies ({platform.cookies:,})</h3><p>{escape(lead)} Only the hosts are "
+            f"read, never the cookies' contents.</p><ul>{names}</ul>"
+        )
     if platform.anycast:
         parts.append(
             "<p>Some of these servers are anycast or CDN edges: their country is that of the "
