@@ -547,3 +547,51 @@ def sources_for_path(path: Path) -> list[Source]:
     if not found:
         raise SourceError(f"{path}: no Chromium, Firefox or Safari history found in this folder")
     return found
+
+
+# Cookie jars -------------------------------------------------------------------------------------
+
+CHROMIUM_COOKIES = ("Network/Cookies", "Cookies")  # Chromium 96+ first, then an unmigrated profile
+FIREFOX_COOKIES = "cookies.sqlite"
+SAFARI_COOKIES = "Cookies/Cookies.binarycookies"
+
+
+def cookie_jar_for(source: Source) -> Path | None:
+    """The cookie jar of the profile a history source belongs to, or None when there is none.
+
+    - Chromium family: ``<profile>/Network/Cookies``, else ``<profile>/Cookies``.
+    - Firefox family: ``<profile>/cookies.sqlite``.
+    - Safari (HackBrowserData's ``browser/safari/source.go`` records the layout): the first
+      profile's jar is in Safari's container, ``~/Library/Containers/com.apple.Safari/Data/
+      Library/Cookies/``, or in ``~/Library/Cookies/`` before macOS 10.14; a Safari 17 profile's
+      is in the container's ``WebKit/WebsiteDataStore/<uuid in lower case>/Cookies/``. A jar
+      macOS will not even let us look at counts as there: reading it says how to allow access.
+    """
+    folder = source.path.parent
+    if source.kind is SourceKind.CHROMIUM:
+        candidates = [folder.joinpath(*name.split("/")) for name in CHROMIUM_COOKIES]
+        return next((jar for jar in candidates if _is_file(jar)), None)
+    if source.kind is SourceKind.FIREFOX:
+        jar = folder / FIREFOX_COOKIES
+        return jar if _is_file(jar) else None
+    return next(
+        (jar for jar in _safari_cookie_jars(source.path) if _safari_history_here(jar)), None
+    )
+
+
+def _safari_cookie_jars(history: Path) -> list[Path]:
+    """Where the cookies of the Safari profile whose history is at `history` may be, in order."""
+    folder = history.parent
+    jar = Path(*SAFARI_COOKIES.split("/"))
+    if folder.parent.name == "Profiles":  # <container>/Data/Library/Safari/Profiles/<UUID>
+        library = folder.parent.parent.parent
+        store = library / "WebKit" / "WebsiteDataStore" / folder.name.lower()
+        return [store / jar]
+    if folder.name != "Safari":
+        # Safari Technology Preview keeps its own jar, in a place nothing we found documents.
+        return []
+    library = folder.parent  # ~/Library/Safari, or <container>/Data/Library/Safari
+    container_library = library / _SAFARI_CONTAINER.removeprefix("Library/") / "Data" / "Library"
+    if library.parent.name == "Data" and library.parent.parent.name == "com.apple.Safari":
+        container_library = library
+    return list(dict.fromkeys([container_library / jar, library / jar]))
