@@ -16,7 +16,7 @@ import click
 
 from borderless import __version__, analysis, demo, lookup, paths
 from borderless.home import HOME_SETTING, home_country, normalise_country
-from borderless.model import ScanResult, Source, SourceKind
+from borderless.model import COOKIE_KIND, ScanResult, Source, SourceKind
 from borderless.pipeline import (
     GEO_DB_SETTING,
     KEEP_URLS_SETTING,
@@ -155,8 +155,11 @@ def _progress_printer() -> Callable[[Progress], None] | None:
 
 
 def _summary_line(result: ScanResult, total: int) -> str:
-    skipped = sum(outcome.visits_skipped for outcome in result.outcomes)
-    ok = len(result.outcomes) - len(result.failed)
+    jar_kinds = set(COOKIE_KIND.values())
+    history = [o for o in result.outcomes if o.source.kind not in jar_kinds]
+    jars = [o for o in result.outcomes if o.source.kind in jar_kinds]
+    skipped = sum(outcome.visits_skipped for outcome in history)
+    ok = len(history) - sum(outcome.error is not None for outcome in history)
     plural = "s" if total != 1 else ""
     text = (
         f"Scanned {ok} of {total} source{plural}: "
@@ -164,11 +167,16 @@ def _summary_line(result: ScanResult, total: int) -> str:
     )
     if skipped:
         text += f", {skipped:,} without a web host skipped"
-    unchanged = sum(outcome.unchanged for outcome in result.outcomes)
+    unchanged = sum(outcome.unchanged for outcome in history)
     if unchanged:
         text += f" ({unchanged} unchanged since the last scan, not read again)"
-    if result.failed:
-        text += f"; {len(result.failed)} could not be read"
+    failed = sum(outcome.error is not None for outcome in history)
+    if failed:
+        text += f"; {failed} could not be read"
+    read_jars = [jar for jar in jars if jar.error is None]
+    if jars:
+        hosts = sum(jar.cookie_hosts for jar in read_jars)
+        text += f"; {len(read_jars)} of {len(jars)} cookie jars: cookies for {hosts:,} hosts"
     if result.cancelled:
         text += " (cancelled: what was being read when you stopped it was not stored)"
     return text + "."

@@ -13,6 +13,18 @@ class SourceKind(enum.StrEnum):
     CHROMIUM = "chromium"
     FIREFOX = "firefox"
     SAFARI = "safari"
+    # Cookie jars, read for the hosts they name only.
+    CHROMIUM_COOKIES = "chromium-cookies"
+    FIREFOX_COOKIES = "firefox-cookies"
+    SAFARI_COOKIES = "safari-cookies"
+
+
+# The cookie jar kind of each browser family's profile.
+COOKIE_KIND = {
+    SourceKind.CHROMIUM: SourceKind.CHROMIUM_COOKIES,
+    SourceKind.FIREFOX: SourceKind.FIREFOX_COOKIES,
+    SourceKind.SAFARI: SourceKind.SAFARI_COOKIES,
+}
 
 
 class Transition(enum.StrEnum):
@@ -88,6 +100,7 @@ class SourceOutcome:
     visits_skipped: int = 0  # no web host (file:, data:, about:, ...) or an unusable host
     error: str | None = None
     unchanged: bool = False  # its files were as at the last scan, so it was not read again
+    cookie_hosts: int = 0  # for a cookie jar: the hosts it keeps cookies for
 
 
 @dataclass(slots=True)

@@ -15,11 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from borderless.domains import host_of_authority, strip_credentials
-from borderless.model import Resolution, ResolutionStatus, ScanResult, Source, SourceOutcome
+from borderless.domains import canonical_host, host_of_authority, strip_credentials
+from borderless.model import (
+    COOKIE_KIND,
+    Resolution,
+    ResolutionStatus,
+    ScanResult,
+    Source,
+    SourceOutcome,
+)
 from borderless.resolve import dns as resolve_dns
 from borderless.resolve.geo import DatabaseInfo, Geolocator
 from borderless.sources import SourceError, history_reader
+from borderless.sources import cookies as cookie_readers
+from borderless.sources.discovery import cookie_jar_for
 from borderless.sources.snapshot import (
     describe_database_error,
     fingerprint,
@@ -163,6 +172,9 @@ def scan(
                         visits_skipped=outcome.visits_skipped if good else None,
                     )
                     outcomes.append(outcome)
+                    jar = cookie_jar_for(source)
+                    if jar is not None and source.kind in COOKIE_KIND:
+                        outcomes.append(_read_cookie_jar(store, scan_id, source, jar))
                     done += 1
             result.outcomes.extend(outcomes)
         status = "complete"
@@ -179,6 +191,32 @@ def scan(
         )
     report("Cancelled" if result.cancelled else "Done")
     return result
+
+
+def _read_cookie_jar(store: Store, scan_id: int, profile: Source, jar: Path) -> SourceOutcome:
+    """Store the hosts a profile's cookie jar names; a jar that cannot be read (a browser that
+    holds it locked) is reported and the scan goes on."""
+    source = Source(
+        kind=COOKIE_KIND[profile.kind],
+        browser=f"{profile.browser} cookies",
+        profile=profile.profile,
+        path=jar,
+    )
+    source_id = store.source_id(source)
+    state = json.dumps(fingerprint(jar))
+    if (last := store.unchanged_source(source_id, state)) is not None:
+        return SourceOutcome(source, unchanged=True, cookie_hosts=last[0])
+    try:
+        found = cookie_readers.READERS[profile.kind](jar)
+        with store.savepoint():
+            count = store.record_cookie_hosts(source_id, scan_id, found, canonical_host)
+    except SourceError as error:
+        store.record_source_status(source_id, str(error))
+        return SourceOutcome(source=source, error=str(error))
+    # visits_read holds the host count for a jar: what an unchanged jar reports next time.
+    store.record_source_status(source_id, None, fingerprint=state, visits_read=count,
+                               visits_skipped=0)  # fmt: skip
+    return SourceOutcome(source=source, cookie_hosts=count)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import BROWSERS
 from tests.e2e.conftest import run
 
 
@@ -206,3 +208,18 @@ def test_without_a_screen_the_command_works_in_text_mode(monkeypatch) -> None:
     assert _has_screen() is (sys.platform in ("win32", "darwin"))
     monkeypatch.setenv("DISPLAY", ":0")
     assert _has_screen()
+
+
+def test_scan_reads_cookie_jars_and_says_so(home: Path) -> None:
+    shutil.copyfile(
+        BROWSERS.parent / "cookies" / "chromium" / "Default" / "Cookies",
+        home / ".config" / "chromium" / "Default" / "Cookies",
+    )
+    first = run("scan", home=home).stdout.splitlines()[0]
+    assert first == (
+        "Scanned 2 of 2 sources: 64 visits read, 64 new; 1 of 1 cookie jars: cookies for 4 hosts."
+    )
+    report = json.loads(run("report", "--format", "json", "--output", "-", home=home).stdout)
+    assert {row["host"] for row in report["cookie_hosts"]} >= {"ad.doubleclick.net"}
+    tracking = [p["name"] for p in report["platforms"] if p["tracks_without_visit"]]
+    assert tracking

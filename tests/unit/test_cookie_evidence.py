@@ -69,3 +69,46 @@ def test_cookies_without_a_visit_make_a_tracking_platform(store, chromium_histor
         "x.alphaads.net", "www.tube.com", "px.unknown-tracker.io"
     }  # fmt: skip
     assert all("value" not in row and "name" not in row for row in report["cookie_hosts"])
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_a_scan_reads_each_profiles_cookie_jar_beside_its_history(store, tmp_path: Path) -> None:
+    import shutil
+
+    from borderless.resolve.law import shipped_law_table
+    from borderless.resolve.owners import shipped_catalogue
+
+    profile = tmp_path / "chromium" / "Default"
+    profile.mkdir(parents=True)
+    shutil.copyfile(FIXTURES / "browsers" / "chromium" / "Default" / "History", profile / "History")
+    shutil.copyfile(FIXTURES / "cookies" / "chromium" / "Default" / "Cookies", profile / "Cookies")
+    source = Source(SourceKind.CHROMIUM, "Chromium", "Default", profile / "History")
+    result = scan(store, [source])
+    jars = [o for o in result.outcomes if o.source.kind == SourceKind.CHROMIUM_COOKIES]
+    assert len(jars) == 1 and jars[0].error is None and jars[0].cookie_hosts == 4
+    assert result.visits_read == 32  # the jar adds no visits
+    again = scan(store, [source])
+    assert [o.unchanged for o in again.outcomes] == [True, True]
+    assert again.outcomes[1].cookie_hosts == 4
+
+    audit = analysis.audit(store, "BR", shipped_catalogue(), shipped_law_table())
+    tracking = [p for p in audit.platforms if p.tracks_without_visit]
+    assert [p.cookie_hosts for p in tracking] == [("ad.doubleclick.net",)]
+    assert tracking[0].attribution.parent == "Alphabet Inc."
+    lemonde = next(p for p in audit.platforms if "lemonde.fr" in p.cookie_hosts)
+    assert lemonde.visits > 0 and lemonde.evidence == ("history", "cookies")
+
+
+def test_an_unreadable_jar_is_reported_and_the_history_still_counts(store, tmp_path: Path):
+    import shutil
+
+    profile = tmp_path / "Default"
+    profile.mkdir()
+    shutil.copyfile(FIXTURES / "browsers" / "chromium" / "Default" / "History", profile / "History")
+    (profile / "Cookies").write_bytes(b"locked or broken" * 64)
+    result = scan(store, [Source(SourceKind.CHROMIUM, "Chromium", "Default", profile / "History")])
+    history, jar = result.outcomes
+    assert history.error is None and history.visits_added == 32
+    assert jar.error is not None and str(profile / "Cookies") in jar.error
