@@ -26,7 +26,7 @@ from borderless.pipeline import (
     Progress,
     ResolveOptions,
     ResolveSummary,
-    inspect,
+    inspect_sources,
     resolve_hosts,
     scan,
 )
@@ -385,10 +385,10 @@ def cli(context: click.Context, data_dir: Path | None) -> None:
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def sources_command(data_dir: Path | None, as_json: bool) -> None:
-    """List the browser history found on this computer: browser, profile, rows in the
-    browser's file, visits already in the audit, path, and what could not be read and why.
-    Reads copies only; stores nothing."""
-    summaries = [inspect(source) for source in discover()]
+    """List the browser history (and cookie jars) found on this computer: browser, profile,
+    rows in the browser's file (hosts, for a cookie jar), what is already in the audit, path,
+    and what could not be read and why. Reads copies only; stores nothing."""
+    summaries = inspect_sources(discover())
     stored: dict[str, int] = {}
     audit = paths.audit_path(_data_folder(data_dir))
     if audit.exists():
@@ -412,8 +412,10 @@ def sources_command(data_dir: Path | None, as_json: bool) -> None:
     if not summaries:
         click.echo("No browser history found. Try `borderless demo`, or scan a file or folder.")
         return
+    jar_kinds = set(COOKIE_KIND.values())
     for summary in summaries:
-        status = f"{summary.rows:,} rows" if summary.rows is not None else "cannot be read"
+        unit = "hosts" if summary.source.kind in jar_kinds else "rows"
+        status = f"{summary.rows:,} {unit}" if summary.rows is not None else "cannot be read"
         in_audit = stored.get(str(summary.source.path))
         audit_text = f"{in_audit:,} stored" if in_audit is not None else "not scanned"
         click.echo(

@@ -228,8 +228,28 @@ class SourceSummary:
     problem: str | None
 
 
+def inspect_sources(sources: Sequence[Source]) -> list[SourceSummary]:
+    """`inspect` each history source, and after each its cookie jar, if it has one."""
+    summaries = []
+    for source in sources:
+        summaries.append(inspect(source))
+        jar = cookie_jar_for(source)
+        if jar is not None and source.kind in COOKIE_KIND:
+            jar_source = Source(COOKIE_KIND[source.kind], f"{source.browser} cookies",
+                                source.profile, jar)  # fmt: skip
+            summaries.append(inspect(jar_source))
+    return summaries
+
+
 def inspect(source: Source) -> SourceSummary:
-    """Count a source's raw visit rows from a snapshot, or say what stops it being read."""
+    """Count a source's raw rows (visits; for a cookie jar, the hosts it keeps cookies for)
+    from a snapshot, or say what stops it being read."""
+    family = next((kind for kind, jar in COOKIE_KIND.items() if jar == source.kind), None)
+    if family is not None:
+        try:
+            return SourceSummary(source, len(cookie_readers.READERS[family](source.path)), None)
+        except SourceError as error:
+            return SourceSummary(source, None, str(error).removeprefix(f"{source.path}: "))
     try:
         with snapshot(source.path) as copy:
             connection = open_read_only(copy)

@@ -223,3 +223,14 @@ def test_scan_reads_cookie_jars_and_says_so(home: Path) -> None:
     assert {row["host"] for row in report["cookie_hosts"]} >= {"ad.doubleclick.net"}
     tracking = [p["name"] for p in report["platforms"] if p["tracks_without_visit"]]
     assert tracking
+
+
+def test_sources_lists_cookie_jars_with_their_hosts(home: Path) -> None:
+    shutil.copyfile(
+        BROWSERS.parent / "cookies" / "chromium" / "Default" / "Cookies",
+        home / ".config" / "chromium" / "Default" / "Cookies",
+    )
+    listed = json.loads(run("sources", "--json", home=home).stdout)
+    jars = [entry for entry in listed if entry["kind"] == "chromium-cookies"]
+    assert len(jars) == 1 and jars[0]["rows"] == 4 and jars[0]["problem"] is None
+    assert "4 hosts" in run("sources", home=home).stdout

@@ -42,7 +42,7 @@ from borderless import demo, paths
 from borderless.analysis import Audit, Between, day_range
 from borderless.geography import country_name
 from borderless.home import HOME_SETTING
-from borderless.model import Source, SourceKind
+from borderless.model import COOKIE_KIND, Source, SourceKind
 from borderless.pipeline import (
     EXPLAINED_SETTING,
     KEEP_URLS_SETTING,
@@ -448,10 +448,17 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_sources_job_finished(self, summaries: list[SourceSummary]) -> None:
         self._forget_sender()
-        self.sources = [summary.source for summary in summaries if summary.problem is None]
+        # Cookie jars are read with their profile's history, so only histories are scanned.
+        jar_kinds = set(COOKIE_KIND.values())
+        self.sources = [
+            summary.source
+            for summary in summaries
+            if summary.problem is None and summary.source.kind not in jar_kinds
+        ]
         self.sources_table.setRowCount(len(summaries))
         for row, summary in enumerate(summaries):
-            status = f"{summary.rows:,} rows" if summary.problem is None else summary.problem
+            unit = "cookie hosts" if summary.source.kind in jar_kinds else "rows"
+            status = f"{summary.rows:,} {unit}" if summary.problem is None else summary.problem
             cells = (summary.source.browser, summary.source.profile, status)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -146,7 +146,7 @@ class SourcesJob(QRunnable):
 
     def run(self) -> None:
         try:
-            summaries = [pipeline.inspect(source) for source in discover()]
+            summaries = pipeline.inspect_sources(discover())
             self.signals.finished.emit(summaries)
         except Exception as error:
             self.signals.failed.emit(f"The search for browsers failed: {error}")
