@@ -158,3 +158,14 @@ def test_a_hot_journal_is_rolled_back_in_the_copy_not_in_the_original(tmp_path: 
             assert connection.execute("SELECT count(*) FROM visits").fetchone() == (73,)
     # The browser's own files, journal included, are exactly as the crash left them.
     assert (history.read_bytes(), journal.read_bytes()) == before
+
+
+def test_a_file_another_program_holds_on_windows_is_reported_as_locked() -> None:
+    # Windows raises a sharing violation (winerror 32) as a PermissionError: it is a lock, and
+    # the advice is to close the browser, not that Borderless may not read the file.
+    from borderless.sources.snapshot import _describe_os_error
+
+    error = PermissionError(13, "The process cannot access the file")
+    error.winerror = 32  # type: ignore[attr-defined]
+    message = _describe_os_error(Path("/x/History"), error)
+    assert message == "/x/History: locked by another program (close the browser and scan again)"

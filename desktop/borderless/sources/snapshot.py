@@ -59,13 +59,15 @@ def _copy_files(path: Path, folder: Path) -> Path:
 def _describe_os_error(path: Path, error: OSError) -> str:
     if isinstance(error, FileNotFoundError):
         return f"{path}: not found"
+    # Before PermissionError: Windows reports a file another program holds open (a sharing or
+    # lock violation, winerror 32 or 33) as one.
+    if error.errno in (errno.EBUSY, errno.EAGAIN) or getattr(error, "winerror", None) in (32, 33):
+        return f"{path}: locked by another program (close the browser and scan again)"
     if isinstance(error, PermissionError):
         if safari.is_safari_history(path):
             # macOS's privacy protection, not the file's mode: only the person can lift it.
             return safari.permission_message(path)
         return f"{path}: permission denied (Borderless may not read this file)"
-    if error.errno in (errno.EBUSY, errno.EAGAIN) or getattr(error, "winerror", None) == 32:
-        return f"{path}: locked by another program (close the browser and scan again)"
     if isinstance(error, IsADirectoryError):
         return f"{path}: is a folder, not a database file"
     return f"{path}: cannot be read ({error.strerror or error})"
