@@ -390,10 +390,14 @@ def sources_command(data_dir: Path | None, as_json: bool) -> None:
     and what could not be read and why. Reads copies only; stores nothing."""
     summaries = inspect_sources(discover())
     stored: dict[str, int] = {}
+    skipped: dict[str, int] = {}
     audit = paths.audit_path(_data_folder(data_dir))
     if audit.exists():
         with Store.open(audit) as store:
-            stored = {row["path"]: row["records"] for row in store.sources()}
+            for row in store.sources():
+                stored[row["path"]] = row["records"]
+                if row["visits_skipped"]:
+                    skipped[row["path"]] = row["visits_skipped"]
     if as_json:
         rows = [
             {
@@ -403,6 +407,8 @@ def sources_command(data_dir: Path | None, as_json: bool) -> None:
                 "path": str(summary.source.path),
                 "rows": summary.rows,
                 "stored_visits": stored.get(str(summary.source.path)),
+                # At the last scan: visits to pages with no web host (file:, about:, ...).
+                "skipped_visits": skipped.get(str(summary.source.path)),
                 "problem": summary.problem,
             }
             for summary in summaries
@@ -424,6 +430,11 @@ def sources_command(data_dir: Path | None, as_json: bool) -> None:
         )
         if summary.problem:
             click.echo(f"    {summary.problem}")
+        if skipped.get(str(summary.source.path)):
+            click.echo(
+                f"    {skipped[str(summary.source.path)]:,} visits skipped at the last scan: "
+                "pages with no web host (files, settings, extensions)"
+            )
 
 
 @cli.command("scan")

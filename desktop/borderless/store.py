@@ -679,7 +679,7 @@ class Store:
         """Every source ever scanned, with the visits stored from it."""
         return self.rows(
             "SELECT s.id, s.kind, s.browser, s.profile, s.path, s.first_scanned_at,"
-            " s.last_scanned_at, s.last_status, s.last_error,"
+            " s.last_scanned_at, s.last_status, s.last_error, s.visits_skipped,"
             " (SELECT count(*) FROM visits WHERE source_id = s.id) AS records"
             " FROM sources AS s ORDER BY s.id"
         )

@@ -234,3 +234,16 @@ def test_sources_lists_cookie_jars_with_their_hosts(home: Path) -> None:
     jars = [entry for entry in listed if entry["kind"] == "chromium-cookies"]
     assert len(jars) == 1 and jars[0]["rows"] == 4 and jars[0]["problem"] is None
     assert "4 hosts" in run("sources", home=home).stdout
+
+
+def test_sources_say_what_the_last_scan_skipped(home: Path) -> None:
+    from tests.helpers import chromium_history_with
+
+    history = home / ".config" / "chromium" / "Default" / "History"
+    urls = ["https://www.example.org/", "file:///home/x/a.pdf", "about:blank", "chrome://settings/"]
+    chromium_history_with(history, BROWSERS / "chromium" / "Default" / "History", urls)
+    run("scan", home=home)
+    listed = json.loads(run("sources", "--json", home=home).stdout)
+    chromium = next(entry for entry in listed if entry["kind"] == "chromium")
+    assert (chromium["stored_visits"], chromium["skipped_visits"]) == (1, 3)
+    assert "3 visits skipped at the last scan" in run("sources", home=home).stdout
