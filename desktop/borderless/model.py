@@ -182,3 +182,29 @@ class CookieHost:
     last_accessed_us: int | None
     latest_expiry_us: int | None  # None when every cookie ends with the session
     persistent: bool  # at least one cookie outlives the session
+
+
+class LookupOutcome(enum.StrEnum):
+    """How a DNS lookup in a log or capture ended."""
+
+    ANSWERED = "answered"  # addresses (or a chain) came back
+    NXDOMAIN = "nxdomain"
+    NO_DATA = "no_data"  # the name exists, no record of the type asked
+    BLOCKED = "blocked"  # a filter (Pi-hole, AdGuard, NextDNS) refused it: an attempt, no data sent
+    FAILED = "failed"  # SERVFAIL, REFUSED and the like
+    UNANSWERED = "unanswered"  # a query with no response in the evidence
+
+
+@dataclass(frozen=True, slots=True)
+class DnsLookup:
+    """One DNS lookup seen in a log, a database or a capture: evidence that something on the
+    machine (or the network) asked for a name, and what came back."""
+
+    time_us: int  # microseconds since 1970 UTC
+    name: str  # as asked, lower case, without the final dot
+    record_type: str  # "A", "AAAA", "HTTPS", "CNAME", ...
+    outcome: LookupOutcome
+    addresses: tuple[str, ...] = ()  # A/AAAA answers, as text
+    cname_chain: tuple[str, ...] = ()  # the names the answer went through, in order
+    client: str | None = None  # the asking device's address, where the source records it
+    cached: bool = False  # answered from the resolver's cache
