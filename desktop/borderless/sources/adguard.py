@@ -36,7 +36,7 @@ import dns.rcode
 import dns.rdatatype
 
 from borderless.model import DnsLookup, LookupOutcome
-from borderless.sources.errors import SourceError
+from borderless.sources.errors import SourceError, open_evidence
 
 # filtering.Reason values that mean "refused", not "rewritten to another answer".
 BLOCKING_REASONS = frozenset({3, 4, 5, 6, 8})
@@ -189,18 +189,7 @@ def read_adguard(path: Path, *, skipped: Skipped | None = None) -> Iterator[DnsL
     Raises:
         SourceError: the file is missing, a folder or unreadable.
     """
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError as error:
-        raise SourceError(f"{path}: not found") from error
-    except IsADirectoryError as error:
-        raise SourceError(f"{path}: is a folder, not a query log") from error
-    except PermissionError as error:
-        raise SourceError(
-            f"{path}: permission denied (Borderless may not read this file)"
-        ) from error
-    except OSError as error:
-        raise SourceError(f"{path}: cannot be read ({error.strerror or error})") from error
+    handle = open_evidence(path, "a query log")
     with handle:
         number = 0
         try:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from borderless.model import DnsLookup, LookupOutcome
-from borderless.sources.errors import SourceError
+from borderless.sources.errors import SourceError, open_evidence
 
 _MONTHS = {
     name: number
@@ -319,19 +319,8 @@ def read_dnsmasq(
     Raises:
         SourceError: the file is missing, a folder or unreadable.
     """
-    try:
-        if modified is None:
-            modified = datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
-        handle = path.open("rb")
-    except FileNotFoundError as error:
-        raise SourceError(f"{path}: not found") from error
-    except IsADirectoryError as error:
-        raise SourceError(f"{path}: is a folder, not a log file") from error
-    except PermissionError as error:
-        raise SourceError(
-            f"{path}: permission denied (Borderless may not read this file)"
-        ) from error
-    except OSError as error:
-        raise SourceError(f"{path}: cannot be read ({error.strerror or error})") from error
+    handle = open_evidence(path, "a log file")
     with handle:
+        if modified is None:
+            modified = datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime, UTC)
         yield from lookups_from_lines(_lines(path, handle), modified, zone)
