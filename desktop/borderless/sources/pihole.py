@@ -170,6 +170,13 @@ def read_pihole(
                 )
 
 
+def _has_table(connection: sqlite3.Connection, name: str) -> bool:
+    row = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]
+    ).fetchone()
+    return row is not None
+
+
 def pihole_counts(
     path: Path, *, since_us: int | None = None, until_us: int | None = None
 ) -> dict[str, DomainCounts]:
@@ -186,11 +193,24 @@ def pihole_counts(
     with _opened(path) as connection:
         _columns(path, connection)
         where, parameters = _range(since_us, until_us)
-        cursor = connection.execute(
-            f"SELECT domain, sum(status NOT IN ({blocked_list})), sum(status IN ({blocked_list})),"
-            f" min(timestamp), max(timestamp) FROM queries{where} GROUP BY domain",
-            parameters,
+        sums = (
+            f"sum(status NOT IN ({blocked_list})), sum(status IN ({blocked_list})),"
+            " min(timestamp), max(timestamp)"
         )
+        if _has_table(connection, "query_storage") and _has_table(connection, "domain_by_id"):
+            # FTL 5.10 and later: group the stored rows by their domain id, then name each
+            # group once. Going through the `queries` view looks the name up for every row,
+            # which is several times slower on tens of millions of rows.
+            sql = (
+                "SELECT coalesce(d.domain, g.domain), g.a, g.b, g.f, g.l FROM (SELECT domain,"
+                f" sum(status NOT IN ({blocked_list})) AS a, sum(status IN ({blocked_list})) AS b,"
+                f" min(timestamp) AS f, max(timestamp) AS l FROM query_storage{where}"
+                " GROUP BY domain) AS g LEFT JOIN domain_by_id AS d"
+                " ON typeof(g.domain) = 'integer' AND d.id = g.domain"
+            )
+        else:
+            sql = f"SELECT domain, {sums} FROM queries{where} GROUP BY domain"
+        cursor = connection.execute(sql, parameters)
         for domain, allowed, blocked, first, last in cursor:
             if not isinstance(domain, str) or not isinstance(first, int | float):
                 continue
