@@ -116,13 +116,23 @@ def read_pcap(path: Path, *, ports: Collection[int] = (DNS_PORT,)) -> Iterator[D
             A capture cut short in its last record is read up to the cut.
     """
     pending: dict[tuple[str, int, str, int, int], _Query] = {}
+    last_sweep = 0
     for segment in read_segments(path, ports=ports):
         for wire in dns_messages(segment):
             yield from _pair(segment, wire, pending)
         # Expire queries that will not be answered now, so a long capture keeps little in memory.
-        if len(pending) > 1000:
+        # At most once a second of capture time, and from the oldest on: the dictionary keeps
+        # queries in the order they came, so the sweep stops at the first one still young
+        # (sweeping everything at every packet made long captures quadratic).
+        if len(pending) > 1000 and segment.time_us - last_sweep > 1_000_000:
+            last_sweep = segment.time_us
             horizon = segment.time_us - PENDING_SECONDS * 1_000_000
-            for key in [key for key, query in pending.items() if query.time_us < horizon]:
+            expired = []
+            for key, query in pending.items():
+                if query.time_us >= horizon:
+                    break
+                expired.append(key)
+            for key in expired:
                 yield _unanswered(pending.pop(key))
     for query in sorted(pending.values(), key=lambda query: query.time_us):
         yield _unanswered(query)
