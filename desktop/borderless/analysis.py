@@ -308,6 +308,14 @@ class PlatformSummary:
     evidence: tuple[str, ...] = ("history",)  # kinds of evidence: history, cookies (DNS later)
     cookies: int = 0  # cookies kept for its hosts, in every jar read
     cookie_hosts: tuple[str, ...] = ()
+    dns_lookups: int = 0  # lookups of its hosts in DNS evidence
+    blocked_lookups: int = 0  # of those, refused by a filter
+    dns_hosts: tuple[str, ...] = ()
+
+    @property
+    def background(self) -> bool:
+        """Looked up (by an app, a page's scripts, another device) but never visited."""
+        return self.dns_lookups > 0 and self.visits == 0
 
     @property
     def tracks_without_visit(self) -> bool:
@@ -348,11 +356,45 @@ def cookie_evidence(store: Store) -> list[CookieEvidence]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class DnsEvidence:
+    """A host some DNS log, database or capture saw looked up."""
+
+    host: str
+    registrable_domain: str | None
+    lookups: int
+    blocked: int  # attempts a filter refused: no data was sent
+    clients: tuple[str, ...]  # the asking devices, where recorded
+    sources: tuple[int, ...]
+
+
+def dns_evidence(store: Store) -> list[DnsEvidence]:
+    """Every host seen in DNS evidence, most looked up first."""
+    rows = store.connection.execute(
+        """SELECT h.name, h.registrable_domain, count(*), sum(l.outcome = 'blocked'),
+                  group_concat(DISTINCT l.client), group_concat(DISTINCT l.source_id)
+           FROM dns_lookups AS l JOIN hosts AS h ON h.id = l.host_id
+           GROUP BY l.host_id ORDER BY 3 DESC, h.name"""
+    ).fetchall()
+    return [
+        DnsEvidence(
+            host=name,
+            registrable_domain=registrable,
+            lookups=int(lookups),
+            blocked=int(blocked or 0),
+            clients=tuple(sorted(str(clients).split(","))) if clients else (),
+            sources=tuple(sorted(int(part) for part in str(sources).split(","))),
+        )
+        for name, registrable, lookups, blocked, clients, sources in rows
+    ]
+
+
 def platform_summaries(
     domains: list[DomainSummary],
     networks: dict[str, HostNetwork],
     found: dict[str, Attribution],
     cookies: list[CookieEvidence] = [],  # noqa: B006 - never mutated
+    dns: list[DnsEvidence] = [],  # noqa: B006 - never mutated
 ) -> list[PlatformSummary]:
     """Hosts grouped by the platform that runs them, most visited first. Hosts known only from
     cookies (every one needs an attribution in `found`) join their platform, or make one of
@@ -367,15 +409,25 @@ def platform_summaries(
         attribution = found[cookie_host.host]
         key = attribution.platform_id or f"domain:{attribution.platform}"
         cookie_groups.setdefault(key, []).append(cookie_host)
+    dns_groups: dict[str, list[DnsEvidence]] = {}
+    for looked_up in dns:
+        attribution = found[looked_up.host]
+        key = attribution.platform_id or f"domain:{attribution.platform}"
+        dns_groups.setdefault(key, []).append(looked_up)
     summaries = []
-    for key in {**groups, **cookie_groups}:
+    for key in {**groups, **cookie_groups, **dns_groups}:
         members = groups.get(key, [])
         jars = cookie_groups.get(key, [])
+        names = dns_groups.get(key, [])
         countries = sorted(
             {c for m in members for c in network_of(networks, m.host).server_countries}
         )
-        kinds = (("history",) if members else ()) + (("cookies",) if jars else ())
-        first_host = members[0].host if members else jars[0].host
+        kinds = (
+            (("history",) if members else ())
+            + (("cookies",) if jars else ())
+            + (("dns",) if names else ())
+        )
+        first_host = (members or jars or names)[0].host
         summaries.append(
             PlatformSummary(
                 key=key,
@@ -390,6 +442,9 @@ def platform_summaries(
                 evidence=kinds,
                 cookies=sum(jar.cookies for jar in jars),
                 cookie_hosts=tuple(jar.host for jar in jars),
+                dns_lookups=sum(name.lookups for name in names),
+                blocked_lookups=sum(name.blocked for name in names),
+                dns_hosts=tuple(name.host for name in names),
             )
         )
     summaries.sort(key=lambda summary: (-summary.visits, -summary.cookies, summary.key))
@@ -548,6 +603,7 @@ class Audit:
     share: VoluntaryShare
     home_source: str | None = None  # "set", "timezone", "locale": how the home was decided
     cookies: list[CookieEvidence] = field(default_factory=list)
+    dns: list[DnsEvidence] = field(default_factory=list)
 
 
 def country_rows(platforms: list[PlatformSummary], server: list[CountryVisits]) -> list[CountryRow]:
@@ -591,10 +647,14 @@ def audit(
     found = attributions(domains, networks, catalogue)
     # Cookies are the state of a jar now, not events in time: a period leaves them out.
     cookies = cookie_evidence(store) if between is None else []
-    for evidence in cookies:
-        if evidence.host not in found:
-            found[evidence.host] = catalogue.attribute(evidence.host, evidence.registrable_domain)
-    platforms = platform_summaries(domains, networks, found, cookies)
+    looked_up = dns_evidence(store) if between is None else []
+    seen_elsewhere: list[tuple[str, str | None]] = [
+        (entry.host, entry.registrable_domain) for entry in cookies
+    ] + [(entry.host, entry.registrable_domain) for entry in looked_up]
+    for host, registrable in seen_elsewhere:
+        if host not in found:
+            found[host] = catalogue.attribute(host, registrable)
+    platforms = platform_summaries(domains, networks, found, cookies, looked_up)
     server = server_countries(domains, networks)
     return Audit(
         home=home,
@@ -611,6 +671,7 @@ def audit(
         share=voluntary_share(home, domains, networks, found, laws),
         home_source=home_source,
         cookies=cookies,
+        dns=looked_up,
     )
 
 

@@ -37,6 +37,7 @@ from borderless.resolve.law import shipped_law_table
 from borderless.resolve.owners import shipped_catalogue
 from borderless.sources import SourceError
 from borderless.sources.discovery import discover, sources_for_path
+from borderless.sources.dns_evidence import DNS_KINDS
 from borderless.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -156,8 +157,10 @@ def _progress_printer() -> Callable[[Progress], None] | None:
 
 def _summary_line(result: ScanResult, total: int) -> str:
     jar_kinds = set(COOKIE_KIND.values())
-    history = [o for o in result.outcomes if o.source.kind not in jar_kinds]
+    dns = [o for o in result.outcomes if o.source.kind in DNS_KINDS]
+    history = [o for o in result.outcomes if o.source.kind not in jar_kinds and o not in dns]
     jars = [o for o in result.outcomes if o.source.kind in jar_kinds]
+    total -= len(dns)
     skipped = sum(outcome.visits_skipped for outcome in history)
     ok = len(history) - sum(outcome.error is not None for outcome in history)
     plural = "s" if total != 1 else ""
@@ -177,6 +180,12 @@ def _summary_line(result: ScanResult, total: int) -> str:
     if jars:
         hosts = sum(jar.cookie_hosts for jar in read_jars)
         text += f"; {len(read_jars)} of {len(jars)} cookie jars: cookies for {hosts:,} hosts"
+    if dns:
+        good = [o for o in dns if o.error is None]
+        lookups = sum(o.lookups_read for o in good)
+        added = sum(o.lookups_added for o in good)
+        part = f"{len(good)} of {len(dns)} DNS sources: {lookups:,} lookups, {added:,} new"
+        text = f"{text}; {part}" if history else f"Read {part}"
     if result.cancelled:
         text += " (cancelled: what was being read when you stopped it was not stored)"
     return text + "."

@@ -17,6 +17,13 @@ class SourceKind(enum.StrEnum):
     CHROMIUM_COOKIES = "chromium-cookies"
     FIREFOX_COOKIES = "firefox-cookies"
     SAFARI_COOKIES = "safari-cookies"
+    # DNS lookup evidence.
+    DNSMASQ_LOG = "dnsmasq-log"
+    PIHOLE = "pihole"
+    ADGUARD = "adguard"
+    CAPTURE = "capture"
+    NEXTDNS = "nextdns"
+    NETLOG = "netlog"
 
 
 # The cookie jar kind of each browser family's profile.
@@ -101,6 +108,8 @@ class SourceOutcome:
     error: str | None = None
     unchanged: bool = False  # its files were as at the last scan, so it was not read again
     cookie_hosts: int = 0  # for a cookie jar: the hosts it keeps cookies for
+    lookups_read: int = 0  # for DNS evidence: the lookups in it
+    lookups_added: int = 0  # of those, not stored before
 
 
 @dataclass(slots=True)

@@ -29,6 +29,7 @@ from borderless.resolve.geo import DatabaseInfo, Geolocator
 from borderless.sources import SourceError, history_reader
 from borderless.sources import cookies as cookie_readers
 from borderless.sources.discovery import cookie_jar_for
+from borderless.sources.dns_evidence import DNS_KINDS, read_lookups
 from borderless.sources.snapshot import (
     describe_database_error,
     fingerprint,
@@ -153,7 +154,12 @@ def scan(
                     state = json.dumps(fingerprint(source.path))
                     if (last := store.unchanged_source(source_id, state)) is not None:
                         read, skipped = last
-                        outcome = SourceOutcome(source, read, 0, skipped, unchanged=True)
+                        if source.kind in DNS_KINDS:
+                            outcome = SourceOutcome(source, unchanged=True, lookups_read=read)
+                        else:
+                            outcome = SourceOutcome(source, read, 0, skipped, unchanged=True)
+                    elif source.kind in DNS_KINDS:
+                        outcome = _import_dns(store, scan_id, source, source_id)
                     else:
                         try:
                             with store.savepoint():
@@ -164,11 +170,13 @@ def scan(
                         except SourceError as error:
                             outcome = SourceOutcome(source=source, error=str(error))
                     good = outcome.error is None
+                    # For DNS evidence the source's "visits read" holds its lookups.
+                    read_count = outcome.lookups_read or outcome.visits_read
                     store.record_source_status(
                         source_id,
                         outcome.error,
                         fingerprint=state if good else None,
-                        visits_read=outcome.visits_read if good else None,
+                        visits_read=read_count if good else None,
                         visits_skipped=outcome.visits_skipped if good else None,
                     )
                     outcomes.append(outcome)
@@ -191,6 +199,19 @@ def scan(
         )
     report("Cancelled" if result.cancelled else "Done")
     return result
+
+
+def _import_dns(store: Store, scan_id: int, source: Source, source_id: int) -> SourceOutcome:
+    """Store the lookups of one DNS evidence source and adopt its answers as addresses."""
+    try:
+        with store.savepoint():
+            read, added = store.record_dns_lookups(
+                source_id, scan_id, read_lookups(source), canonical_host
+            )
+            store.adopt_dns_answers()
+    except SourceError as error:
+        return SourceOutcome(source=source, error=str(error))
+    return SourceOutcome(source=source, lookups_read=read, lookups_added=added)
 
 
 def _read_cookie_jar(store: Store, scan_id: int, profile: Source, jar: Path) -> SourceOutcome:
@@ -244,6 +265,11 @@ def inspect_sources(sources: Sequence[Source]) -> list[SourceSummary]:
 def inspect(source: Source) -> SourceSummary:
     """Count a source's raw rows (visits; for a cookie jar, the hosts it keeps cookies for)
     from a snapshot, or say what stops it being read."""
+    if source.kind in DNS_KINDS:
+        try:
+            return SourceSummary(source, sum(1 for _ in read_lookups(source)), None)
+        except SourceError as error:
+            return SourceSummary(source, None, str(error).removeprefix(f"{source.path}: "))
     family = next((kind for kind, jar in COOKIE_KIND.items() if jar == source.kind), None)
     if family is not None:
         try:

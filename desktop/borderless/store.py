@@ -21,6 +21,7 @@ from borderless.domains import WEB_SCHEMES
 from borderless.model import (
     RETRYABLE_STATUSES,
     CookieHost,
+    DnsLookup,
     Host,
     Resolution,
     ResolutionStatus,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
     from borderless.resolve.geo import Location
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # SQLite attaches at most ten databases to a connection (the main one counts): the pipeline scans
 # sources in groups of this size, one transaction each.
 MAX_ATTACHED_SOURCES = 9
@@ -182,10 +183,38 @@ def _migrate_to_3(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migrate_to_4(db: sqlite_utils.Database) -> None:
+    # DNS lookups from logs, databases and captures: evidence that something asked for a name.
+    db.execute(
+        """
+        CREATE TABLE dns_lookups (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            time_us INTEGER NOT NULL,
+            host_id INTEGER NOT NULL REFERENCES hosts(id),
+            record_type TEXT NOT NULL,
+            outcome TEXT NOT NULL, -- model.LookupOutcome
+            client TEXT, -- the asking device, where the source records it
+            cached INTEGER NOT NULL DEFAULT 0,
+            addresses TEXT NOT NULL DEFAULT '[]', -- JSON list
+            cname_chain TEXT NOT NULL DEFAULT '[]', -- JSON list
+            scan_id INTEGER REFERENCES scans(id)
+        )
+        """
+    )
+    # A rescan of a log that grew adds only its new lookups.
+    db.execute(
+        "CREATE UNIQUE INDEX dns_lookups_unique ON dns_lookups"
+        " (source_id, time_us, host_id, record_type, coalesce(client, ''))"
+    )
+    db.execute("CREATE INDEX dns_lookups_host ON dns_lookups (host_id)")
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
+    4: _migrate_to_4,
 }
 
 
@@ -570,6 +599,70 @@ class Store:
             )
             count += 1
         return count
+
+    # DNS lookups ------------------------------------------------------------------------------
+
+    def record_dns_lookups(
+        self,
+        source_id: int,
+        scan_id: int,
+        lookups: Iterable[DnsLookup],
+        host_of: Callable[[str], Host | None],
+    ) -> tuple[int, int]:
+        """Store lookups of one source; returns how many were read and how many were new."""
+        execute = self.connection.execute
+        read = added = 0
+        for lookup in lookups:
+            read += 1
+            host = host_of(lookup.name)
+            if host is None:
+                continue
+            execute(
+                "INSERT OR IGNORE INTO hosts (name, registrable_domain, is_ip) VALUES (?, ?, ?)",
+                [host.name, host.registrable_domain, int(host.is_ip)],
+            )
+            cursor = execute(
+                """INSERT OR IGNORE INTO dns_lookups (source_id, time_us, host_id, record_type,
+                       outcome, client, cached, addresses, cname_chain, scan_id)
+                   VALUES (?, ?, (SELECT id FROM hosts WHERE name = ?), ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    source_id,
+                    lookup.time_us,
+                    host.name,
+                    lookup.record_type,
+                    lookup.outcome.value,
+                    lookup.client,
+                    int(lookup.cached),
+                    json.dumps(list(lookup.addresses)),
+                    json.dumps(list(lookup.cname_chain)),
+                    scan_id,
+                ],
+            )
+            added += cursor.rowcount
+        return read, added
+
+    def adopt_dns_answers(self) -> int:
+        """Make the answers DNS evidence recorded known addresses of their hosts (origin
+        "evidence"), so that they are located, offline too; hosts never resolved get a
+        resolution from the evidence (asked again when online). Returns the hosts given one."""
+        execute = self.connection.execute
+        execute(
+            """INSERT OR IGNORE INTO host_addresses (host_id, address, origin)
+               SELECT l.host_id, a.value, 'evidence'
+               FROM dns_lookups AS l, json_each(l.addresses) AS a
+               WHERE l.outcome = 'answered'"""
+        )
+        cursor = execute(
+            """INSERT OR IGNORE INTO resolutions (host_id, status, cname_chain, resolver,
+                   resolved_at, expires_at_s, detail)
+               SELECT l.host_id, 'ok', l.cname_chain, 'evidence', ?, 0,
+                      'from DNS evidence (logs or captures)'
+               FROM dns_lookups AS l
+               WHERE l.outcome = 'answered' AND l.addresses != '[]'
+               GROUP BY l.host_id HAVING l.time_us = max(l.time_us)""",
+            [utc_now_text()],
+        )
+        return cursor.rowcount
 
     # Resolution and geolocation --------------------------------------------------------------
 

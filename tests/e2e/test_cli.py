@@ -247,3 +247,14 @@ def test_sources_say_what_the_last_scan_skipped(home: Path) -> None:
     chromium = next(entry for entry in listed if entry["kind"] == "chromium")
     assert (chromium["stored_visits"], chromium["skipped_visits"]) == (1, 3)
     assert "3 visits skipped at the last scan" in run("sources", home=home).stdout
+
+
+def test_scan_of_dns_evidence_files(tmp_path: Path) -> None:
+    dns = BROWSERS.parent / "dns"
+    captures = BROWSERS.parent / "captures"
+    result = run("scan", str(dns / "dnsmasq-extra.log"), str(captures / "capture.pcap"),
+                 home=tmp_path)  # fmt: skip
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("Read 2 of 2 DNS sources: ") and "lookups" in first
+    report = json.loads(run("report", "--format", "json", "--output", "-", home=tmp_path).stdout)
+    assert report["dns_hosts"] and report["totals"]["visits"] == 0

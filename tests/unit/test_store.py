@@ -246,7 +246,7 @@ def test_an_audit_of_schema_1_moves_to_the_newest_keeping_its_visits(tmp_path: P
     )
     connection.close()
     with Store.open(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         assert store.rows("SELECT count(*) AS n FROM visits") == [{"n": 1}]
         assert store.hosts_to_resolve(0) == [(1, "www.example.com", False)]
         assert store.rows("SELECT * FROM resolutions") == []

@@ -104,6 +104,8 @@ class PlatformsModel(_TableModel):
             (platform.last_seen or "")[:10],
             "cookies only: tracks you without a visit"
             if platform.tracks_without_visit
+            else "DNS only: background traffic"
+            if platform.background
             else " ".join(platform.evidence),
         )
 

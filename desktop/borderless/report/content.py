@@ -61,6 +61,7 @@ def build_report(
         ],
         "platforms": [_platform_fields(platform) for platform in audit.platforms],
         "cookie_hosts": [dataclasses.asdict(entry) for entry in audit.cookies],
+        "dns_hosts": [dataclasses.asdict(entry) for entry in audit.dns],
         "flows": [_flow_fields(flow) for flow in flows],
         "laws": _laws_section(home, flows, laws),
         "sources": [
@@ -142,6 +143,10 @@ def _platform_fields(platform: analysis.PlatformSummary) -> dict[str, Any]:
         "cookies": platform.cookies,
         "cookie_hosts": list(platform.cookie_hosts),
         "tracks_without_visit": platform.tracks_without_visit,
+        "dns_lookups": platform.dns_lookups,
+        "blocked_lookups": platform.blocked_lookups,
+        "dns_hosts": list(platform.dns_hosts),
+        "background": platform.background,
     }
 
 

@@ -531,6 +531,13 @@ def sources_for_path(path: Path) -> list[Source]:
     # A source is known by its path: one file reached as ./History, by its full path or through
     # a link must be one source, or its visits would be stored twice.
     path = path.resolve()
+    if path.is_file() and path.name not in _FILE_KINDS:
+        # DNS evidence (logs, databases, captures) is known by its content.
+        from borderless.sources.dns_evidence import dns_source_for  # noqa: PLC0415 - a cycle
+
+        dns_source = dns_source_for(path)
+        if dns_source is not None:
+            return [dns_source]
     if path.is_file():
         kind = _FILE_KINDS.get(path.name) or _kind_of_database(path)
         return [Source(kind, _browser_for_path(path, kind), _profile_for_file(path, kind), path)]

@@ -1,0 +1,93 @@
+"""DNS evidence in scans: logs and captures found by content, lookups stored once, their answers
+located offline, and hosts seen only in DNS shown as background traffic."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from borderless import analysis
+from borderless.model import SourceKind
+from borderless.pipeline import ResolveOptions, resolve_hosts, scan
+from borderless.report import build_report
+from borderless.resolve.law import shipped_law_table
+from borderless.resolve.owners import shipped_catalogue
+from borderless.sources.discovery import sources_for_path
+from borderless.sources.dns_evidence import dns_kind_of
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FILES = {
+    FIXTURES / "dns" / "dnsmasq-extra.log": SourceKind.DNSMASQ_LOG,
+    FIXTURES / "dns" / "dnsmasq-plain.log": SourceKind.DNSMASQ_LOG,
+    FIXTURES / "dns" / "pihole-FTL.db": SourceKind.PIHOLE,
+    FIXTURES / "dns" / "querylog.json": SourceKind.ADGUARD,
+    FIXTURES / "captures" / "capture.pcap": SourceKind.CAPTURE,
+    FIXTURES / "captures" / "capture.pcapng": SourceKind.CAPTURE,
+    FIXTURES / "captures" / "nextdns.csv": SourceKind.NEXTDNS,
+    FIXTURES / "captures" / "netlog.json": SourceKind.NETLOG,
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"), FILES.items(), ids=lambda value: getattr(value, "name", value)
+)
+def test_evidence_files_are_known_by_their_content(path: Path, kind: SourceKind, tmp_path: Path):
+    renamed = tmp_path / ("evidence" + path.suffix)
+    shutil.copyfile(path, renamed)
+    expected = kind if kind is not SourceKind.PIHOLE else None  # a database needs its name
+    assert dns_kind_of(renamed) is expected
+    (source,) = sources_for_path(path)
+    assert source.kind is kind
+
+
+def test_history_files_are_not_taken_for_dns_evidence() -> None:
+    history = FIXTURES / "browsers" / "chromium" / "Default" / "History"
+    assert dns_kind_of(history) is None
+    assert sources_for_path(history)[0].kind is SourceKind.CHROMIUM
+
+
+def test_lookups_are_stored_once_and_their_answers_located_offline(store) -> None:
+    log = FIXTURES / "dns" / "dnsmasq-extra.log"
+    (source,) = sources_for_path(log)
+    first = scan(store, [source])
+    (outcome,) = first.outcomes
+    assert outcome.error is None and outcome.lookups_read > 0
+    stored = store.rows("SELECT count(*) AS n FROM dns_lookups")[0]["n"]
+    assert 0 < outcome.lookups_added == stored <= outcome.lookups_read
+    again = scan(store, [source])
+    assert again.outcomes[0].unchanged
+    summary = resolve_hosts(store, ResolveOptions(offline=True))
+    assert summary.addresses_located > 0  # from the log's answers, with nothing sent
+    answered = store.rows(
+        "SELECT h.name, r.resolver FROM resolutions AS r JOIN hosts AS h ON h.id = r.host_id"
+        " WHERE r.resolver = 'evidence'"
+    )
+    assert answered
+
+
+def test_hosts_seen_only_in_dns_are_background_traffic(store) -> None:
+    sources = [*sources_for_path(FIXTURES / "dns" / "querylog.json"),
+               *sources_for_path(FIXTURES / "captures" / "nextdns.csv")]  # fmt: skip
+    scan(store, sources)
+    audit = analysis.audit(store, "BR", shipped_catalogue(), shipped_law_table())
+    assert audit.dns and all(entry.lookups > 0 for entry in audit.dns)
+    background = [p for p in audit.platforms if p.background]
+    assert background and all(p.visits == 0 and "dns" in p.evidence for p in background)
+    report = build_report(store)
+    assert {row["host"] for row in report["dns_hosts"]} == {entry.host for entry in audit.dns}
+    assert any(p["background"] for p in report["platforms"])
+    blocked = sum(entry.blocked for entry in audit.dns)
+    assert blocked >= 1  # the fixtures hold blocked attempts, counted apart
+    assert audit.totals.visits == 0 and audit.share.user_initiated_visits == 0
+
+
+def test_a_damaged_evidence_file_is_reported_and_the_rest_is_read(store, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pcap"
+    broken.write_bytes((FIXTURES / "captures" / "capture.pcap").read_bytes()[:24] + b"\xff" * 40)
+    sources = [*sources_for_path(broken), *sources_for_path(FIXTURES / "dns" / "querylog.json")]
+    result = scan(store, sources)
+    damaged, good = result.outcomes
+    assert damaged.error is not None and str(broken) in damaged.error
+    assert good.error is None and good.lookups_read > 0
