@@ -91,3 +91,36 @@ def test_a_damaged_evidence_file_is_reported_and_the_rest_is_read(store, tmp_pat
     damaged, good = result.outcomes
     assert damaged.error is not None and str(broken) in damaged.error
     assert good.error is None and good.lookups_read > 0
+
+
+def test_browsers_using_dns_over_https_are_named_as_blind_spots(store, tmp_path: Path) -> None:
+    from borderless.model import Source
+    from borderless.sources.doh import doh_blind_spot
+
+    firefox = tmp_path / "firefox" / "abcd.default"
+    firefox.mkdir(parents=True)
+    shutil.copyfile(FIXTURES / "browsers" / "firefox" / "places.sqlite", firefox / "places.sqlite")
+    (firefox / "prefs.js").write_text('user_pref("network.trr.mode", 3);\n')
+    chromium = tmp_path / "chromium"
+    (chromium / "Default").mkdir(parents=True)
+    shutil.copyfile(FIXTURES / "browsers" / "chromium" / "Default" / "History",
+                    chromium / "Default" / "History")  # fmt: skip
+    (chromium / "Local State").write_text('{"dns_over_https": {"mode": "secure"}}')
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    shutil.copyfile(FIXTURES / "browsers" / "firefox" / "places.sqlite", plain / "places.sqlite")
+    (plain / "prefs.js").write_text('user_pref("network.trr.mode", 5);\n')
+    sources = [
+        Source(SourceKind.FIREFOX, "Firefox", "default", firefox / "places.sqlite"),
+        Source(SourceKind.CHROMIUM, "Chromium", "Default", chromium / "Default" / "History"),
+        Source(SourceKind.FIREFOX, "Firefox", "plain", plain / "places.sqlite"),
+    ]
+    assert "DNS over HTTPS only" in (doh_blind_spot(sources[0]) or "")
+    assert "secure DNS is on" in (doh_blind_spot(sources[1]) or "")
+    assert doh_blind_spot(sources[2]) is None
+    scan(store, sources)
+    spots = build_report(store)["blind_spots"]
+    assert [(spot["browser"], spot["profile"]) for spot in spots] == [
+        ("Firefox", "default"), ("Chromium", "Default")
+    ]  # fmt: skip
+    assert all("DNS evidence for it is incomplete" in spot["problem"] for spot in spots)

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 from typing import Any
 
 from borderless import __version__, analysis
 from borderless.home import home_country, home_country_source
+from borderless.model import Source, SourceKind
 from borderless.pipeline import GEO_DATABASES_SETTING
 from borderless.resolve.law import Instrument, LawTable, shipped_law_table
 from borderless.resolve.owners import Attribution, Catalogue, shipped_catalogue
+from borderless.sources.doh import doh_blind_spot
 from borderless.store import Store, utc_now_text
 
 SCHEMA = "borderless-report/1"
@@ -62,6 +65,7 @@ def build_report(
         "platforms": [_platform_fields(platform) for platform in audit.platforms],
         "cookie_hosts": [dataclasses.asdict(entry) for entry in audit.cookies],
         "dns_hosts": [dataclasses.asdict(entry) for entry in audit.dns],
+        "blind_spots": _blind_spots(sources),
         "flows": [_flow_fields(flow) for flow in flows],
         "laws": _laws_section(home, flows, laws),
         "sources": [
@@ -203,3 +207,26 @@ def _share_fields(share: analysis.VoluntaryShare) -> dict[str, Any]:
     fields["outside_region_share"] = share.outside_region_share
     fields["servers_abroad_share"] = share.servers_abroad_share
     return fields
+
+
+def _blind_spots(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Browsers whose lookups DNS evidence on this computer misses (DNS over HTTPS is on)."""
+    spots = []
+    for row in sources:
+        try:
+            kind = SourceKind(row["kind"])
+        except ValueError:
+            continue
+        source = Source(kind, row["browser"], row["profile"], Path(row["path"]))
+        reason = doh_blind_spot(source)
+        if reason is not None:
+            spots.append(
+                {
+                    "source": row["id"],
+                    "browser": row["browser"],
+                    "profile": row["profile"],
+                    "problem": f"{reason}: DNS logs and captures on this computer miss its "
+                    "lookups, so DNS evidence for it is incomplete",
+                }
+            )
+    return spots
