@@ -32,6 +32,8 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("BORDERLESS_OFFLINE", "1")
     # The machine's own time zone must not decide a test's home country.
     monkeypatch.setenv("TZ", "UTC")
+    # Nor may its own DNS logs (a Pi-hole, /var/log/dnsmasq.log) be found.
+    monkeypatch.setenv("BORDERLESS_SYSTEM_ROOT", str(home / "system-root"))
     return home
 
 

@@ -37,7 +37,7 @@ from borderless.resolve.law import shipped_law_table
 from borderless.resolve.owners import shipped_catalogue
 from borderless.sources import SourceError
 from borderless.sources.discovery import discover, sources_for_path
-from borderless.sources.dns_evidence import DNS_KINDS
+from borderless.sources.dns_evidence import DNS_KINDS, discover_dns
 from borderless.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -379,7 +379,7 @@ def cli(context: click.Context, data_dir: Path | None) -> None:
         from borderless.gui import app  # noqa: PLC0415
 
         sys.exit(app.run(folder, chosen_folder=_folder_was_chosen(data_dir)))
-    sources = discover()
+    sources = [*discover(), *discover_dns()]
     if not sources:
         click.echo("No browser history found on this computer; showing a demo persona instead.")
         context.invoke(demo_command, data_dir=data_dir)
@@ -397,7 +397,7 @@ def sources_command(data_dir: Path | None, as_json: bool) -> None:
     """List the browser history (and cookie jars) found on this computer: browser, profile,
     rows in the browser's file (hosts, for a cookie jar), what is already in the audit, path,
     and what could not be read and why. Reads copies only; stores nothing."""
-    summaries = inspect_sources(discover())
+    summaries = inspect_sources([*discover(), *discover_dns()])
     stored: dict[str, int] = {}
     skipped: dict[str, int] = {}
     audit = paths.audit_path(_data_folder(data_dir))
@@ -429,7 +429,13 @@ def sources_command(data_dir: Path | None, as_json: bool) -> None:
         return
     jar_kinds = set(COOKIE_KIND.values())
     for summary in summaries:
-        unit = "hosts" if summary.source.kind in jar_kinds else "rows"
+        unit = (
+            "hosts"
+            if summary.source.kind in jar_kinds
+            else "lookups"
+            if summary.source.kind in DNS_KINDS
+            else "rows"
+        )
         status = f"{summary.rows:,} {unit}" if summary.rows is not None else "cannot be read"
         in_audit = stored.get(str(summary.source.path))
         audit_text = f"{in_audit:,} stored" if in_audit is not None else "not scanned"
@@ -493,7 +499,7 @@ def scan_command(
             except SourceError as error:
                 problems.append(str(error))
     else:
-        sources = discover()
+        sources = [*discover(), *discover_dns()]
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
     with _open_store(folder) as store:

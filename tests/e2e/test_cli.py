@@ -258,3 +258,15 @@ def test_scan_of_dns_evidence_files(tmp_path: Path) -> None:
     assert first.startswith("Read 2 of 2 DNS sources: ") and "lookups" in first
     report = json.loads(run("report", "--format", "json", "--output", "-", home=tmp_path).stdout)
     assert report["dns_hosts"] and report["totals"]["visits"] == 0
+
+
+def test_sources_and_scan_include_a_pi_hole_on_this_machine(home: Path) -> None:
+    root = Path(os.environ["BORDERLESS_SYSTEM_ROOT"])
+    (root / "etc" / "pihole").mkdir(parents=True)
+    shutil.copyfile(
+        BROWSERS.parent / "dns" / "pihole-FTL.db", root / "etc" / "pihole" / "pihole-FTL.db"
+    )
+    listed = json.loads(run("sources", "--json", home=home).stdout)
+    assert [entry["kind"] for entry in listed].count("pihole") == 1
+    first = run("scan", home=home).stdout.splitlines()[0]
+    assert first.startswith("Scanned 2 of 2 sources: 64 visits read, 64 new; 1 of 1 DNS sources:")

@@ -124,3 +124,19 @@ def test_browsers_using_dns_over_https_are_named_as_blind_spots(store, tmp_path:
         ("Firefox", "default"), ("Chromium", "Default")
     ]  # fmt: skip
     assert all("DNS evidence for it is incomplete" in spot["problem"] for spot in spots)
+
+
+def test_dns_evidence_is_found_at_its_usual_places(tmp_path: Path, monkeypatch) -> None:
+    from borderless.sources.dns_evidence import discover_dns
+
+    root = tmp_path / "root"
+    (root / "etc" / "pihole").mkdir(parents=True)
+    shutil.copyfile(FIXTURES / "dns" / "pihole-FTL.db", root / "etc" / "pihole" / "pihole-FTL.db")
+    (root / "var" / "log").mkdir(parents=True)
+    shutil.copyfile(FIXTURES / "dns" / "dnsmasq-plain.log", root / "var" / "log" / "dnsmasq.log")
+    (root / "opt" / "AdGuardHome" / "data").mkdir(parents=True)
+    (root / "opt" / "AdGuardHome" / "data" / "querylog.json").write_text("not a query log\n")
+    found = discover_dns(root)
+    assert [source.kind for source in found] == [SourceKind.PIHOLE, SourceKind.DNSMASQ_LOG]
+    monkeypatch.setenv("BORDERLESS_SYSTEM_ROOT", str(root))
+    assert [source.path for source in discover_dns()] == [source.path for source in found]

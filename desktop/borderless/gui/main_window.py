@@ -56,6 +56,7 @@ from borderless.resolve.law import shipped_law_table
 from borderless.resolve.owners import shipped_catalogue
 from borderless.sources import SourceError
 from borderless.sources.discovery import discover, sources_for_path
+from borderless.sources.dns_evidence import DNS_KINDS
 from borderless.store import Store
 
 from . import workers
@@ -449,6 +450,7 @@ class MainWindow(QMainWindow):
     def _on_sources_job_finished(self, summaries: list[SourceSummary]) -> None:
         self._forget_sender()
         # Cookie jars are read with their profile's history, so only histories are scanned.
+        # DNS evidence is scanned like a history; cookie jars come with their profile's history.
         jar_kinds = set(COOKIE_KIND.values())
         self.sources = [
             summary.source
@@ -457,7 +459,13 @@ class MainWindow(QMainWindow):
         ]
         self.sources_table.setRowCount(len(summaries))
         for row, summary in enumerate(summaries):
-            unit = "cookie hosts" if summary.source.kind in jar_kinds else "rows"
+            unit = (
+                "cookie hosts"
+                if summary.source.kind in jar_kinds
+                else "lookups"
+                if summary.source.kind in DNS_KINDS
+                else "rows"
+            )
             status = f"{summary.rows:,} {unit}" if summary.problem is None else summary.problem
             cells = (summary.source.browser, summary.source.profile, status)
             for column, text in enumerate(cells):

@@ -21,6 +21,7 @@ from borderless.pipeline import Progress, ResolveOptions, ResolveSummary
 from borderless.resolve.law import shipped_law_table
 from borderless.resolve.owners import shipped_catalogue
 from borderless.sources.discovery import discover
+from borderless.sources.dns_evidence import discover_dns
 from borderless.store import Store
 
 # Jobs in flight, by their signals object. A job's signals must outlive its run, even when the
@@ -146,7 +147,7 @@ class SourcesJob(QRunnable):
 
     def run(self) -> None:
         try:
-            summaries = pipeline.inspect_sources(discover())
+            summaries = pipeline.inspect_sources([*discover(), *discover_dns()])
             self.signals.finished.emit(summaries)
         except Exception as error:
             self.signals.failed.emit(f"The search for browsers failed: {error}")

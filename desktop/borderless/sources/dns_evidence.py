@@ -4,6 +4,7 @@ it with the right reader (dnsmasq, pihole, adguard, pcap, nextdns, netlog)."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -83,3 +84,31 @@ def read_lookups(source: Source) -> Iterator[DnsLookup]:
     if reader is None:
         raise SourceError(f"{source.path}: not DNS evidence")
     return reader(source.path)
+
+
+# Where DNS evidence usually is on a Linux machine that runs the resolver itself (a Pi-hole, a
+# home server), relative to the system root. Only readable files are offered.
+SYSTEM_LOCATIONS = (
+    "etc/pihole/pihole-FTL.db",
+    "var/log/pihole/pihole.log",
+    "var/log/pihole.log",
+    "opt/AdGuardHome/data/querylog.json",
+    "var/snap/adguard-home/common/data/querylog.json",
+    "var/log/dnsmasq.log",
+)
+# Tests (and a person inspecting a disk image) may point discovery at another root.
+SYSTEM_ROOT_VARIABLE = "BORDERLESS_SYSTEM_ROOT"
+
+
+def discover_dns(root: Path | None = None) -> list[Source]:
+    """DNS evidence at the usual places on this machine, read only if this user may read it."""
+    if root is None:
+        root = Path(os.environ.get(SYSTEM_ROOT_VARIABLE) or "/")
+    found = []
+    for relative in SYSTEM_LOCATIONS:
+        path = root / relative
+        if path.is_file() and os.access(path, os.R_OK):
+            source = dns_source_for(path)
+            if source is not None:
+                found.append(source)
+    return found
