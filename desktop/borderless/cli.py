@@ -427,16 +427,8 @@ def sources_command(data_dir: Path | None, as_json: bool) -> None:
     if not summaries:
         click.echo("No browser history found. Try `borderless demo`, or scan a file or folder.")
         return
-    jar_kinds = set(COOKIE_KIND.values())
     for summary in summaries:
-        unit = (
-            "hosts"
-            if summary.source.kind in jar_kinds
-            else "lookups"
-            if summary.source.kind in DNS_KINDS
-            else "rows"
-        )
-        status = f"{summary.rows:,} {unit}" if summary.rows is not None else "cannot be read"
+        status = summary.status if summary.rows is not None else "cannot be read"
         in_audit = stored.get(str(summary.source.path))
         audit_text = f"{in_audit:,} stored" if in_audit is not None else "not scanned"
         click.echo(

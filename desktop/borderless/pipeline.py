@@ -248,6 +248,19 @@ class SourceSummary:
     rows: int | None
     problem: str | None
 
+    @property
+    def status(self) -> str:
+        """The count in words ("73 rows", "4 hosts", "53 lookups"), or the problem."""
+        if self.rows is None:
+            return self.problem or "cannot be read"
+        if self.source.kind in COOKIE_KIND.values():
+            unit = "hosts"
+        elif self.source.kind in DNS_KINDS:
+            unit = "lookups"
+        else:
+            unit = "rows"
+        return f"{self.rows:,} {unit}"
+
 
 def inspect_sources(sources: Sequence[Source]) -> list[SourceSummary]:
     """`inspect` each history source, and after each its cookie jar, if it has one."""

@@ -56,7 +56,6 @@ from borderless.resolve.law import shipped_law_table
 from borderless.resolve.owners import shipped_catalogue
 from borderless.sources import SourceError
 from borderless.sources.discovery import discover, sources_for_path
-from borderless.sources.dns_evidence import DNS_KINDS
 from borderless.store import Store
 
 from . import workers
@@ -459,14 +458,7 @@ class MainWindow(QMainWindow):
         ]
         self.sources_table.setRowCount(len(summaries))
         for row, summary in enumerate(summaries):
-            unit = (
-                "cookie hosts"
-                if summary.source.kind in jar_kinds
-                else "lookups"
-                if summary.source.kind in DNS_KINDS
-                else "rows"
-            )
-            status = f"{summary.rows:,} {unit}" if summary.problem is None else summary.problem
+            status = summary.status
             cells = (summary.source.browser, summary.source.profile, status)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
