@@ -24,6 +24,11 @@ USER_INITIATED_SQL = (
 )
 
 
+def _ids(concatenated: object) -> tuple[int, ...]:
+    """The ids of SQLite's group_concat(DISTINCT id), sorted."""
+    return tuple(sorted(int(part) for part in str(concatenated).split(",")))
+
+
 def time_text(visited_at_us: int | None) -> str | None:
     """ISO 8601 UTC text for a visit time in microseconds since 1970, to the second."""
     if visited_at_us is None:
@@ -134,7 +139,7 @@ def domain_summaries(store: Store, between: Between | None = None) -> list[Domai
             user_initiated_visits=user_initiated,
             first_seen=time_text(first_us),
             last_seen=time_text(last_us),
-            source_ids=tuple(sorted(int(part) for part in str(source_ids).split(","))),
+            source_ids=_ids(source_ids),
         )
         for name, registrable, is_ip, visits, user_initiated, first_us, last_us, source_ids in rows
     ]
@@ -350,7 +355,7 @@ def cookie_evidence(store: Store) -> list[CookieEvidence]:
             cookies=int(count),
             persistent=bool(persistent),
             last_accessed=time_text(last) if last else None,
-            sources=tuple(sorted(int(part) for part in str(sources).split(","))),
+            sources=_ids(sources),
         )
         for name, registrable, count, persistent, last, sources in rows
     ]
@@ -383,7 +388,7 @@ def dns_evidence(store: Store) -> list[DnsEvidence]:
             lookups=int(lookups),
             blocked=int(blocked or 0),
             clients=tuple(sorted(str(clients).split(","))) if clients else (),
-            sources=tuple(sorted(int(part) for part in str(sources).split(","))),
+            sources=_ids(sources),
         )
         for name, registrable, lookups, blocked, clients, sources in rows
     ]

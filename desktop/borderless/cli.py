@@ -304,22 +304,22 @@ def _print_audit_summary(store: Store, folder: Path) -> None:
         f"{period.last_visit}; {totals.user_initiated_visits:,} of them started by hand "
         "(typed, clicked, bookmarked)."
     )
-    top = analysis.domain_summaries(store)[:10]
+    domains = analysis.domain_summaries(store)
+    top = domains[:10]
     if top:
         click.echo("Most visited:")
         for domain in top:
             click.echo(f"  {domain.visits:>8,}  {domain.host_display}")
-    for line in _headline(store):
+    for line in _headline(store, domains):
         click.echo(line)
 
 
-def _headline(store: Store) -> list[str]:
+def _headline(store: Store, domains: list[analysis.DomainSummary]) -> list[str]:
     """The point of the app in two sentences: whose law and whose servers the person's own
     visits went to, with the counts behind each share."""
     home = home_country(store)
     if home is None:
         return ["Set your home country (borderless scan --home CC) to see what crosses borders."]
-    domains = analysis.domain_summaries(store)
     networks = analysis.host_networks(store)
     found = analysis.attributions(domains, networks, shipped_catalogue())
     share = analysis.voluntary_share(home, domains, networks, found, shipped_law_table())
