@@ -1,6 +1,7 @@
 """Figures from the stored audit: totals, the period covered, and visits per domain.
 
-Pure reads over the store; nothing here writes. Reports and the app show what these return.
+Pure reads over the store (and, for DNS blind spots, the browsers' own settings files); nothing
+here writes. Reports and the app show what these return.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ import datetime as dt
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from borderless.domains import display_host
-from borderless.model import USER_TRANSITIONS
+from borderless.model import USER_TRANSITIONS, Source, SourceKind
 from borderless.resolve.law import Flow, LawTable
 from borderless.resolve.owners import Attribution, Catalogue, Confidence
+from borderless.sources.doh import doh_blind_spot
 from borderless.store import Store
 
 # A visit the person started on this device (model.USER_TRANSITIONS), as SQL over `visits`.
@@ -373,13 +376,23 @@ class DnsEvidence:
     sources: tuple[int, ...]
 
 
-def dns_evidence(store: Store) -> list[DnsEvidence]:
-    """Every host seen in DNS evidence, most looked up first."""
+def _lookups(between: Between | None) -> tuple[str, list[int]]:
+    """The dns_lookups table, or its part in a time range, as a FROM clause and parameters."""
+    if between is None:
+        return "dns_lookups", []
+    return "(SELECT * FROM dns_lookups WHERE time_us BETWEEN ? AND ?)", list(between)
+
+
+def dns_evidence(store: Store, between: Between | None = None) -> list[DnsEvidence]:
+    """Every host seen in DNS evidence (in the time range, if one is given), most looked up
+    first."""
+    table, parameters = _lookups(between)
     rows = store.connection.execute(
-        """SELECT h.name, h.registrable_domain, count(*), sum(l.outcome = 'blocked'),
-                  group_concat(DISTINCT l.client), group_concat(DISTINCT l.source_id)
-           FROM dns_lookups AS l JOIN hosts AS h ON h.id = l.host_id
-           GROUP BY l.host_id ORDER BY 3 DESC, h.name"""
+        f"""SELECT h.name, h.registrable_domain, count(*), sum(l.outcome = 'blocked'),
+                   group_concat(DISTINCT l.client), group_concat(DISTINCT l.source_id)
+            FROM {table} AS l JOIN hosts AS h ON h.id = l.host_id
+            GROUP BY l.host_id ORDER BY 3 DESC, h.name""",
+        parameters,
     ).fetchall()
     return [
         DnsEvidence(
@@ -392,6 +405,126 @@ def dns_evidence(store: Store) -> list[DnsEvidence]:
         )
         for name, registrable, lookups, blocked, clients, sources in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSummary:
+    """One device as DNS evidence saw it: a home resolver's log names every phone, laptop and
+    television behind it, and what each of them looked up."""
+
+    client: str | None  # its address; None for evidence that does not say who asked
+    lookups: int
+    blocked: int  # attempts a filter refused: no data was sent
+    hosts: int
+    background_hosts: int  # hosts it looked up that no browser history visited
+    attributed_lookups: int  # allowed lookups of platforms whose owner's home is known
+    abroad_lookups: int  # of those, platforms whose owner is at home outside the home country
+    platforms: tuple[tuple[str, int], ...]  # the platforms it looked up most, with counts
+    first_seen: str | None
+    last_seen: str | None
+
+    @property
+    def abroad_share(self) -> float | None:
+        """Of its allowed lookups of attributed platforms, the share run from abroad."""
+        return self.abroad_lookups / self.attributed_lookups if self.attributed_lookups else None
+
+
+# How many platforms a device's summary names.
+CLIENT_TOP_PLATFORMS = 5
+
+
+def client_summaries(
+    store: Store,
+    home: str | None,
+    found: dict[str, Attribution],
+    visited: set[str],
+    between: Between | None = None,
+) -> list[ClientSummary]:
+    """Per asking device, what the DNS evidence says it looked up, most active first.
+
+    Args:
+        store: the audit.
+        home: the person's home country, for the abroad counts (None: nothing is abroad).
+        found: attributions of every host in DNS evidence (`audit` makes them).
+        visited: hosts some browser history visited; the rest are background traffic.
+        between: only lookups in this time range.
+    """
+    table, parameters = _lookups(between)
+    rows = store.connection.execute(
+        f"""SELECT l.client, h.name, count(*), sum(l.outcome = 'blocked'),
+                   min(l.time_us), max(l.time_us)
+            FROM {table} AS l JOIN hosts AS h ON h.id = l.host_id
+            GROUP BY l.client, l.host_id""",
+        parameters,
+    ).fetchall()
+    by_client: dict[str | None, list[tuple[str, int, int, int, int]]] = {}
+    for client, host, lookups, blocked, first, last in rows:
+        by_client.setdefault(client, []).append(
+            (host, int(lookups), int(blocked or 0), int(first), int(last))
+        )
+    summaries = []
+    for client, hosts in by_client.items():
+        platforms: dict[str, int] = {}
+        attributed = abroad = 0
+        for host, lookups, blocked, _, _ in hosts:
+            attribution = found.get(host)
+            allowed = lookups - blocked
+            if attribution is None or allowed <= 0:
+                continue
+            platforms[attribution.platform] = platforms.get(attribution.platform, 0) + allowed
+            if attribution.is_attributed:
+                attributed += allowed
+                if home is not None and attribution.legal_home != home:
+                    abroad += allowed
+        top = sorted(platforms.items(), key=lambda item: (-item[1], item[0]))
+        summaries.append(
+            ClientSummary(
+                client=client,
+                lookups=sum(entry[1] for entry in hosts),
+                blocked=sum(entry[2] for entry in hosts),
+                hosts=len(hosts),
+                background_hosts=sum(1 for entry in hosts if entry[0] not in visited),
+                attributed_lookups=attributed,
+                abroad_lookups=abroad,
+                platforms=tuple(top[:CLIENT_TOP_PLATFORMS]),
+                first_seen=time_text(min(entry[3] for entry in hosts)),
+                last_seen=time_text(max(entry[4] for entry in hosts)),
+            )
+        )
+    summaries.sort(key=lambda summary: (-summary.lookups, summary.client or ""))
+    return summaries
+
+
+@dataclass(frozen=True, slots=True)
+class BlindSpot:
+    """A browser whose lookups the DNS evidence on this computer cannot see."""
+
+    source: int
+    browser: str
+    profile: str
+    problem: str
+
+
+def blind_spots(store: Store) -> list[BlindSpot]:
+    """Browsers with DNS over HTTPS on: local DNS logs and captures miss their lookups.
+
+    The browsers' own settings files are read (never changed) at the path stored for each
+    history, so a profile that has gone since its scan says nothing.
+    """
+    spots = []
+    for row in store.sources():
+        try:
+            kind = SourceKind(row["kind"])
+        except ValueError:
+            continue
+        reason = doh_blind_spot(Source(kind, row["browser"], row["profile"], Path(row["path"])))
+        if reason is not None:
+            problem = (
+                f"{reason}: DNS logs and captures on this computer miss its lookups, "
+                "so DNS evidence for it is incomplete"
+            )
+            spots.append(BlindSpot(int(row["id"]), row["browser"], row["profile"], problem))
+    return spots
 
 
 def platform_summaries(
@@ -609,6 +742,8 @@ class Audit:
     home_source: str | None = None  # "set", "timezone", "locale": how the home was decided
     cookies: list[CookieEvidence] = field(default_factory=list)
     dns: list[DnsEvidence] = field(default_factory=list)
+    clients: list[ClientSummary] = field(default_factory=list)
+    blind_spots: list[BlindSpot] = field(default_factory=list)
 
 
 def country_rows(platforms: list[PlatformSummary], server: list[CountryVisits]) -> list[CountryRow]:
@@ -652,7 +787,8 @@ def audit(
     found = attributions(domains, networks, catalogue)
     # Cookies are the state of a jar now, not events in time: a period leaves them out.
     cookies = cookie_evidence(store) if between is None else []
-    looked_up = dns_evidence(store) if between is None else []
+    # Lookups are events in time, like visits: a period keeps those inside it.
+    looked_up = dns_evidence(store, between)
     seen_elsewhere: list[tuple[str, str | None]] = [
         (entry.host, entry.registrable_domain) for entry in cookies
     ] + [(entry.host, entry.registrable_domain) for entry in looked_up]
@@ -677,6 +813,8 @@ def audit(
         home_source=home_source,
         cookies=cookies,
         dns=looked_up,
+        clients=client_summaries(store, home, found, {domain.host for domain in domains}, between),
+        blind_spots=blind_spots(store),
     )
 
 

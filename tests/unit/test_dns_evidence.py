@@ -140,3 +140,57 @@ def test_dns_evidence_is_found_at_its_usual_places(tmp_path: Path, monkeypatch) 
     assert [source.kind for source in found] == [SourceKind.PIHOLE, SourceKind.DNSMASQ_LOG]
     monkeypatch.setenv("BORDERLESS_SYSTEM_ROOT", str(root))
     assert [source.path for source in discover_dns()] == [source.path for source in found]
+
+
+def test_each_device_behind_a_home_resolver_gets_its_own_summary(store, tmp_path: Path) -> None:
+    """Worked by hand: what three devices looked up, the share run from abroad for a person in
+    Brazil, blocked attempts apart, and the lookups of a period only."""
+    from borderless.domains import canonical_host
+    from borderless.model import DnsLookup, LookupOutcome, Source
+
+    day = 86_400_000_000
+    start = 1_764_000_000_000_000
+
+    def lookup(name: str, client: str | None, at: int, blocked: bool = False) -> DnsLookup:
+        outcome = LookupOutcome.BLOCKED if blocked else LookupOutcome.ANSWERED
+        return DnsLookup(start + at, name, "A", outcome, client=client)
+
+    lookups = [
+        *(lookup("www.google.com", "192.168.1.10", i) for i in range(3)),
+        *(lookup("ad.doubleclick.net", "192.168.1.10", 10 + i, blocked=True) for i in range(2)),
+        lookup("g1.globo.com", "192.168.1.10", 20),
+        *(lookup("www.tiktok.com", "192.168.1.20", day + i) for i in range(2)),
+        lookup("g1.globo.com", None, day + 5),
+    ]
+    source = Source(SourceKind.PIHOLE, "Pi-hole", "pihole-FTL.db", tmp_path / "pihole-FTL.db")
+    with store.transaction():
+        store.record_dns_lookups(store.source_id(source), store.begin_scan(), lookups,
+                                 canonical_host)  # fmt: skip
+    audit = analysis.audit(store, "BR", shipped_catalogue(), shipped_law_table())
+    laptop, phone, unknown = audit.clients
+    assert laptop.client == "192.168.1.10"
+    assert (laptop.lookups, laptop.blocked, laptop.hosts, laptop.background_hosts) == (6, 2, 3, 3)
+    # Google (US) 3 and Globo (BR) 1 are attributed; DoubleClick was blocked: nothing sent.
+    assert (laptop.attributed_lookups, laptop.abroad_lookups) == (4, 3)
+    assert laptop.abroad_share == 0.75
+    assert [name for name, _ in laptop.platforms][0].startswith("Google Search")
+    assert "DoubleClick" not in dict(laptop.platforms)
+    assert (phone.client, phone.lookups, phone.abroad_lookups) == ("192.168.1.20", 2, 2)
+    assert phone.platforms == (("TikTok", 2),)
+    assert (unknown.client, unknown.lookups, unknown.abroad_lookups) == (None, 1, 0)
+    # A period keeps the lookups inside it, for the devices and the background hosts alike.
+    first_day = analysis.audit(store, "BR", shipped_catalogue(), shipped_law_table(),
+                               between=(start, start + day - 1))  # fmt: skip
+    assert [client.client for client in first_day.clients] == ["192.168.1.10"]
+    assert {entry.host for entry in first_day.dns} == {
+        "www.google.com", "ad.doubleclick.net", "g1.globo.com"
+    }  # fmt: skip
+    from borderless.home import HOME_SETTING
+
+    store.set_setting(HOME_SETTING, "BR")
+    report = build_report(store)
+    assert [row["client"] for row in report["dns_clients"]] == [
+        "192.168.1.10", "192.168.1.20", None
+    ]  # fmt: skip
+    assert report["dns_clients"][0]["abroad_share"] == 0.75
+    assert report["dns_clients"][1]["platforms"] == [{"platform": "TikTok", "lookups": 2}]

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 from typing import Any
 
 from borderless import __version__, analysis
 from borderless.home import home_country, home_country_source
-from borderless.model import Source, SourceKind
 from borderless.pipeline import GEO_DATABASES_SETTING
 from borderless.resolve.law import Instrument, LawTable, shipped_law_table
 from borderless.resolve.owners import Attribution, Catalogue, shipped_catalogue
-from borderless.sources.doh import doh_blind_spot
 from borderless.store import Store, utc_now_text
 
 SCHEMA = "borderless-report/1"
@@ -65,7 +62,8 @@ def build_report(
         "platforms": [_platform_fields(platform) for platform in audit.platforms],
         "cookie_hosts": [dataclasses.asdict(entry) for entry in audit.cookies],
         "dns_hosts": [dataclasses.asdict(entry) for entry in audit.dns],
-        "blind_spots": _blind_spots(sources),
+        "dns_clients": [_client_fields(client) for client in audit.clients],
+        "blind_spots": [dataclasses.asdict(spot) for spot in audit.blind_spots],
         "flows": [_flow_fields(flow) for flow in flows],
         "laws": _laws_section(home, flows, laws),
         "sources": [
@@ -154,6 +152,13 @@ def _platform_fields(platform: analysis.PlatformSummary) -> dict[str, Any]:
     }
 
 
+def _client_fields(client: analysis.ClientSummary) -> dict[str, Any]:
+    fields = dataclasses.asdict(client)
+    fields["platforms"] = [{"platform": name, "lookups": count} for name, count in client.platforms]
+    fields["abroad_share"] = client.abroad_share
+    return fields
+
+
 def _instrument_fields(instrument: Instrument) -> dict[str, Any]:
     return dataclasses.asdict(instrument)
 
@@ -207,26 +212,3 @@ def _share_fields(share: analysis.VoluntaryShare) -> dict[str, Any]:
     fields["outside_region_share"] = share.outside_region_share
     fields["servers_abroad_share"] = share.servers_abroad_share
     return fields
-
-
-def _blind_spots(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Browsers whose lookups DNS evidence on this computer misses (DNS over HTTPS is on)."""
-    spots = []
-    for row in sources:
-        try:
-            kind = SourceKind(row["kind"])
-        except ValueError:
-            continue
-        source = Source(kind, row["browser"], row["profile"], Path(row["path"]))
-        reason = doh_blind_spot(source)
-        if reason is not None:
-            spots.append(
-                {
-                    "source": row["id"],
-                    "browser": row["browser"],
-                    "profile": row["profile"],
-                    "problem": f"{reason}: DNS logs and captures on this computer miss its "
-                    "lookups, so DNS evidence for it is incomplete",
-                }
-            )
-    return spots
