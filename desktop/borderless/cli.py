@@ -16,7 +16,7 @@ import click
 
 from borderless import __version__, analysis, demo, lookup, paths
 from borderless.home import HOME_SETTING, home_country, normalise_country
-from borderless.model import COOKIE_KIND, ScanResult, Source, SourceKind
+from borderless.model import COOKIE_KIND, ScanResult, Source
 from borderless.pipeline import (
     GEO_DB_SETTING,
     KEEP_URLS_SETTING,
@@ -587,18 +587,12 @@ def demo_command(
         raise click.BadParameter(str(error.args[0]), param_hint="--persona") from error
     data_folder = _data_folder(data_dir)
     folder = paths.demo_dir(data_folder)
-    history = demo.history_path(data_folder, person)
-    paths.ensure_private_dir(history.parent)
-    demo.write_history(person, history)
+    sources = demo.prepare(data_folder, person)
     click.echo(f"Demo persona: {person.name}. {person.description}")
     options = _saved_options(data_folder, resolver, offline)
     with _open_store(folder) as store:
         store.set_setting(HOME_SETTING, person.home_country)
-        source = Source(
-            kind=SourceKind.CHROMIUM, browser=f"{person.browser} (demo)", profile=person.name,
-            path=history,
-        )  # fmt: skip
-        _run_scan(store, [source], options)
+        _run_scan(store, sources, options)
         _print_audit_summary(store, folder)
         click.echo(f"Home country: {home_country(store)}.")
     click.echo("Write its report with: borderless report --demo --format json --output demo.json")
@@ -646,7 +640,7 @@ def lookup_command(
 @cli.command("gui")
 @click.option(
     "--view",
-    type=click.Choice(["map", "platforms", "countries", "timeline"]),
+    type=click.Choice(["map", "platforms", "countries", "timeline", "background"]),
     default="map",
     show_default=True,
     help="Which view a screenshot shows.",

@@ -1,4 +1,5 @@
-"""Demo personas: the synthetic history of a fictional person, in the real Chromium schema.
+"""Demo personas: the synthetic history of a fictional person, in the real Chromium schema, and
+the query log of her home's resolver in AdGuard Home's format.
 
 A computer with no browser data (a classroom's, a fresh install) still has something to show: the
 persona's history is written as a Chromium ``History`` file, into the schema the real Chromium
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from borderless import paths
+from borderless.model import Source, SourceKind
 from borderless.sources import chromium
 
 _CORE_CODES = {
@@ -157,3 +159,59 @@ def write_history(person: Persona, path: Path) -> int:
 def history_path(data_folder: Path, person: Persona) -> Path:
     """Where the persona's generated History lives, inside the demo's own data folder."""
     return paths.demo_dir(data_folder) / "personas" / person.id / "History"
+
+
+def write_home_network(person: Persona, path: Path) -> int:
+    """Write the query log of the persona's home resolver (AdGuard Home's ``querylog.json``, one
+    JSON object a line, oldest first); returns the lookups written, 0 if she has none."""
+    network = person.data.get("home_network")
+    if not network:
+        return 0
+    data = person.data
+    rng = random.Random(network["seed"])
+    blocked = set(network["blocked"])
+    local = dt.timezone(dt.timedelta(hours=data["utc_offset_hours"]))
+    start = dt.datetime.fromisoformat(data["start"]).replace(tzinfo=local)
+    entries: list[tuple[dt.datetime, str]] = []
+    for day in range(data["days"]):
+        for device in network["devices"]:
+            hosts = [host for host, _ in device["hosts"]]
+            weights = [weight for _, weight in device["hosts"]]
+            low, high = device["lookups_per_day"]
+            for _ in range(rng.randint(low, high)):
+                # Devices at home are busy from seven in the morning to midnight.
+                moment = start + dt.timedelta(days=day, seconds=rng.randint(7 * 3600, 86_399))
+                host = rng.choices(hosts, weights=weights)[0]
+                record = {
+                    "T": moment.isoformat(timespec="microseconds"),
+                    "QH": host,
+                    "QT": "AAAA" if rng.random() < 0.4 else "A",
+                    "QC": "IN",
+                    "CP": "",
+                    "IP": device["address"],
+                    "Result": {"IsFiltered": True, "Reason": 3} if host in blocked else {},
+                    "Elapsed": rng.randint(200_000, 40_000_000),
+                    "Cached": rng.random() < 0.3,
+                }
+                entries.append((moment, json.dumps(record, separators=(",", ":"))))
+    entries.sort(key=lambda entry: entry[0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for _, line in entries), encoding="utf-8")
+    return len(entries)
+
+
+def home_network_path(data_folder: Path, person: Persona) -> Path:
+    """Where the persona's generated home resolver log lives, beside her History."""
+    return history_path(data_folder, person).with_name("querylog.json")
+
+
+def prepare(data_folder: Path, person: Persona) -> list[Source]:
+    """Write the persona's evidence into the demo's data folder; the sources to scan."""
+    history = history_path(data_folder, person)
+    paths.ensure_private_dir(history.parent)
+    write_history(person, history)
+    sources = [Source(SourceKind.CHROMIUM, f"{person.browser} (demo)", person.name, history)]
+    log = home_network_path(data_folder, person)
+    if write_home_network(person, log):
+        sources.append(Source(SourceKind.ADGUARD, "AdGuard Home (demo)", "home network", log))
+    return sources

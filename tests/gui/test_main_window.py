@@ -27,11 +27,10 @@ from tests.conftest import BROWSERS  # noqa: E402
 def demo_folder(tmp_path: Path) -> Path:
     """A data folder holding the demo persona's audit (resolved offline)."""
     person = demo.persona(None)
-    history = tmp_path / "History"
-    demo.write_history(person, history)
+    sources = demo.prepare(tmp_path, person)
     with Store.open(paths.audit_path(tmp_path)) as store:
         store.set_setting(HOME_SETTING, person.home_country)
-        pipeline.scan(store, [Source(SourceKind.CHROMIUM, "Chromium", person.name, history)])
+        pipeline.scan(store, sources)
         pipeline.resolve_hosts(store, pipeline.ResolveOptions(offline=True))
     return tmp_path
 
@@ -206,7 +205,7 @@ def test_settings_are_saved_where_the_command_line_reads_them(qtbot, tmp_path: P
 def test_delete_all_data_removes_the_audit_and_the_demo(tmp_path: Path, demo_folder: Path):
     from borderless.gui.dialogs import delete_all_data
 
-    (paths.demo_dir(demo_folder) / "personas").mkdir(parents=True)
+    assert (paths.demo_dir(demo_folder) / "personas").is_dir()  # the persona was written there
     delete_all_data(demo_folder)
     assert not paths.audit_path(demo_folder).exists()
     assert not paths.demo_dir(demo_folder).exists()

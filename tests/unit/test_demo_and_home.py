@@ -88,3 +88,28 @@ def test_the_time_zone_comes_before_the_locale(monkeypatch, store) -> None:
     assert (home_country(store), home_country_source(store)) == ("BR", "timezone")
     monkeypatch.setenv("TZ", "UTC")
     assert (home_country(store), home_country_source(store)) == ("US", "locale")
+
+
+def test_the_persona_home_network_is_a_query_log_the_adguard_reader_reads(
+    store, tmp_path: Path
+) -> None:
+    from borderless.sources.adguard import read_adguard
+    from borderless.sources.dns_evidence import dns_kind_of
+
+    person = demo.persona()
+    sources = demo.prepare(tmp_path, person)
+    assert [source.kind for source in sources] == [SourceKind.CHROMIUM, SourceKind.ADGUARD]
+    log = sources[1].path
+    assert dns_kind_of(log) is SourceKind.ADGUARD
+    again = tmp_path / "again.json"
+    written = demo.write_home_network(person, again)
+    assert again.read_bytes() == log.read_bytes()  # the same log every time
+    lookups = list(read_adguard(log))
+    assert len(lookups) == written
+    devices = {device["address"] for device in person.data["home_network"]["devices"]}
+    assert {lookup.client for lookup in lookups} == devices
+    blocked = set(person.data["home_network"]["blocked"])
+    assert {lookup.name for lookup in lookups if lookup.outcome == "blocked"} == blocked
+    result = scan(store, sources)
+    assert [outcome.error for outcome in result.outcomes] == [None, None]
+    assert result.outcomes[1].lookups_read == written

@@ -42,7 +42,7 @@ from borderless import demo, paths
 from borderless.analysis import Audit, Between, day_range
 from borderless.geography import country_name
 from borderless.home import HOME_SETTING
-from borderless.model import COOKIE_KIND, Source, SourceKind
+from borderless.model import COOKIE_KIND, Source
 from borderless.pipeline import (
     EXPLAINED_SETTING,
     KEEP_URLS_SETTING,
@@ -59,6 +59,7 @@ from borderless.sources.discovery import discover, sources_for_path
 from borderless.store import Store
 
 from . import workers
+from .background import BackgroundView
 from .detail import platform_html
 from .dialogs import AboutDialog, SettingsDialog, ask_before_resolving
 from .map_view import WorldMapView
@@ -66,7 +67,7 @@ from .models import BarDelegate, CountriesModel, CountryFilterProxy, PlatformsMo
 from .timeline import TimelineView
 from .workers import AnalysisJob, AnalysisOutcome, ScanJob, ScanOutcome, SourcesJob
 
-VIEWS = ("map", "platforms", "countries", "timeline")
+VIEWS = ("map", "platforms", "countries", "timeline", "background")
 MAP_MODES = ("Legal home of the platforms", "Server location", "Both")
 
 
@@ -250,6 +251,8 @@ class MainWindow(QMainWindow):
         self.timeline = TimelineView()
         self.timeline.range_selected.connect(self._on_timeline_range_selected)
         self.tabs.addTab(self.timeline, "Timeline")
+        self.background = BackgroundView()
+        self.tabs.addTab(self.background, "Background (DNS)")
         self.period_label = QLabel()
 
         self.sources_table = QTableWidget(0, 3)
@@ -378,6 +381,7 @@ class MainWindow(QMainWindow):
         self.headline_detail.setText(detail)
         self.platforms_model.set_audit(audit)
         self.countries_model.set_audit(audit)
+        self.background.set_audit(audit)
         for table in (self.platforms_table, self.countries_table):
             # New data comes in the analysis' order: keep the order the person chose.
             header = table.horizontalHeader()
@@ -645,14 +649,11 @@ class MainWindow(QMainWindow):
     def _on_demo_action_triggered(self) -> None:
         """Switch to the demo persona's audit (kept apart from the person's own) and scan it."""
         person = demo.persona(None)
-        history = demo.history_path(self.data_folder, person)
-        paths.ensure_private_dir(history.parent)
-        demo.write_history(person, history)
+        sources = demo.prepare(self.data_folder, person)
         demo_folder = paths.demo_dir(self.data_folder)
         paths.ensure_private_dir(demo_folder)
         self.audit_path = paths.audit_path(demo_folder)
         with Store.open(self.audit_path) as store:
             store.set_setting(HOME_SETTING, person.home_country)
         self.setWindowTitle(f"Borderless: demo persona {person.name}")
-        source = Source(SourceKind.CHROMIUM, f"{person.browser} (demo)", person.name, history)
-        self.scan([source])
+        self.scan(sources)
