@@ -19,10 +19,9 @@ from borderless.gui.map_view import (  # noqa: E402
     MINIMUM_FLOW_WIDTH,
     MINIMUM_ZOOM,
     WorldMapView,
-    classify,
-    equal_earth,
     scene_point,
 )
+from borderless.worldmap import classify, equal_earth  # noqa: E402
 
 # Where the screenshot goes when a person wants to look at it (tests/gui are checked by eye).
 SCREENSHOT_DIR_VARIABLE = "BORDERLESS_SCREENSHOT_DIR"
