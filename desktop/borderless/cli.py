@@ -380,7 +380,8 @@ def cli(context: click.Context, data_dir: Path | None) -> None:
 
         sys.exit(app.run(folder, chosen_folder=_folder_was_chosen(data_dir)))
     sources = [*discover(), *discover_dns()]
-    if not sources:
+    # The system's DNS cache alone is no one's history: it shows too little for a first look.
+    if all(source.live for source in sources):
         click.echo("No browser history found on this computer; showing a demo persona instead.")
         context.invoke(demo_command, data_dir=data_dir)
         return

@@ -24,6 +24,10 @@ class SourceKind(enum.StrEnum):
     CAPTURE = "capture"
     NEXTDNS = "nextdns"
     NETLOG = "netlog"
+    # The operating systems' own DNS caches, saved to a file or read live by a command.
+    WINDOWS_DNS_CACHE = "windows-dns-cache"
+    RESOLVED_CACHE = "resolved-cache"
+    MACOS_DNS_CACHE = "macos-dns-cache"
 
 
 # The cookie jar kind of each browser family's profile.
@@ -72,12 +76,14 @@ USER_TRANSITIONS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One piece of local evidence: a browser profile's history database."""
+    """One piece of local evidence: a browser profile's history database, a DNS log, or what a
+    command shows (an operating system's DNS cache)."""
 
     kind: SourceKind
     browser: str  # the product a person knows: "Chromium", "Google Chrome", "Firefox"
     profile: str  # the profile's display name, or its folder name
-    path: Path  # the database file itself
+    path: Path  # the database file itself; for a live source, the command in words
+    live: bool = False  # read by running a command, not from a file: read again at every scan
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,8 +151,13 @@ def scan(
                         raise ScanCancelledError
                     report(f"Reading {source.browser} ({source.profile})")
                     source_id = store.source_id(source)
-                    state = json.dumps(fingerprint(source.path))
-                    if (last := store.unchanged_source(source_id, state)) is not None:
+                    # A live source (a command's output) has no file to compare: it is read
+                    # at every scan, and no fingerprint is kept for it.
+                    state = None if source.live else json.dumps(fingerprint(source.path))
+                    if (
+                        state is not None
+                        and (last := store.unchanged_source(source_id, state)) is not None
+                    ):
                         read, skipped = last
                         if source.kind in DNS_KINDS:
                             outcome = SourceOutcome(source, unchanged=True, lookups_read=read)

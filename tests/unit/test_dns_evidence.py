@@ -194,3 +194,32 @@ def test_each_device_behind_a_home_resolver_gets_its_own_summary(store, tmp_path
     ]  # fmt: skip
     assert report["dns_clients"][0]["abroad_share"] == 0.75
     assert report["dns_clients"][1]["platforms"] == [{"platform": "TikTok", "lookups": 2}]
+
+
+def test_the_system_dns_cache_alone_still_shows_the_demo(tmp_path: Path, monkeypatch) -> None:
+    """A fresh machine with resolvectl but no browser history: the cache is no first look."""
+    from click.testing import CliRunner
+
+    from borderless import cli
+    from borderless.model import Source
+
+    live = Source(SourceKind.RESOLVED_CACHE, "systemd-resolved cache", "this computer",
+                  Path("resolvectl show-cache"), live=True)  # fmt: skip
+    monkeypatch.setattr(cli, "discover", lambda: [])
+    monkeypatch.setattr(cli, "discover_dns", lambda: [live])
+    monkeypatch.setattr(cli, "_has_screen", lambda: False)
+    monkeypatch.setenv("BORDERLESS_OFFLINE", "1")
+    result = CliRunner().invoke(cli.cli, ["--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "showing a demo persona instead" in result.output
+
+
+def test_adguard_home_is_found_where_it_installs_on_macos_and_windows(tmp_path: Path) -> None:
+    from borderless.sources.dns_evidence import discover_dns
+
+    for folder in ("Applications", "Program Files"):
+        data = tmp_path / folder / "AdGuardHome" / "data"
+        data.mkdir(parents=True)
+        shutil.copyfile(FIXTURES / "dns" / "querylog.json", data / "querylog.json")
+    found = discover_dns(tmp_path)
+    assert [source.kind for source in found] == [SourceKind.ADGUARD, SourceKind.ADGUARD]

@@ -468,7 +468,9 @@ class MainWindow(QMainWindow):
                 item = QTableWidgetItem(text)
                 item.setToolTip(f"{summary.source.path}\n{status}")
                 self.sources_table.setItem(row, column, item)
-        nothing = not summaries and not self.audit_path.exists()
+        # The system's DNS cache alone is no one's history: offer the demo all the same.
+        nothing = all(summary.source.live for summary in summaries)
+        nothing = nothing and not self.audit_path.exists()
         self.demo_offer.setVisible(nothing)
         if nothing:
             self.stage.setText("No browser history was found on this computer.")
