@@ -1,7 +1,9 @@
 """DNS lookups in a NextDNS log export (CSV, from the dashboard's Logs page, "Download").
 
 Facts this reader relies on (the export's header line as NextDNS writes it, and the field names
-of the NextDNS API's ``/profiles/:id/logs``; not verified here against a fresh export):
+of the NextDNS API's ``/profiles/:id/logs``; not verified here against a fresh export, but the
+same sixteen columns, in this order, are what an independent viewer of NextDNS's CSV exports
+reads: marceldupr/nextdns-report-viewer, ``types/dns-log.ts``, checked 2026-11-26):
 - The header is ``timestamp,domain,query_type,dnssec,protocol,client_ip,status,reasons,
   destination_country,root_domain,device_id,device_name,device_model,device_local_ip,
   matched_name,client_name``. Only ``timestamp`` and ``domain`` are required here; the others are
