@@ -850,6 +850,29 @@ def timeline(store: Store, home: str | None, found: dict[str, Attribution]) -> l
     return [DayVisits(day, *counts) for day, counts in sorted(days.items())]
 
 
+# Above this many days, a timeline counts weeks: a bar per day would be thinner than a pixel.
+WEEKS_FROM_DAYS = 120
+
+
+def bucket(days: list[DayVisits]) -> list[DayVisits]:
+    """Days as they are, or summed into ISO weeks (labelled by their Monday) for long spans."""
+    if not days:
+        return []
+    first = dt.date.fromisoformat(days[0].day)
+    last = dt.date.fromisoformat(days[-1].day)
+    if (last - first).days < WEEKS_FROM_DAYS:
+        return days
+    weeks: dict[str, list[int]] = {}
+    for day in days:
+        date = dt.date.fromisoformat(day.day)
+        monday = (date - dt.timedelta(days=date.weekday())).isoformat()
+        counts = weeks.setdefault(monday, [0, 0, 0])
+        counts[0] += day.home
+        counts[1] += day.abroad
+        counts[2] += day.unknown
+    return [DayVisits(monday, *counts) for monday, counts in sorted(weeks.items())]
+
+
 def day_range(first_day: str, last_day: str) -> Between:
     """The microsecond range covering two UTC days, both whole."""
     start = dt.datetime.fromisoformat(first_day).replace(tzinfo=dt.UTC)

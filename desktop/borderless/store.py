@@ -769,10 +769,12 @@ class Store:
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def sources(self) -> list[dict[str, Any]]:
-        """Every source ever scanned, with the visits stored from it."""
+        """Every source ever scanned, with the records stored from it (visits, or lookups for
+        DNS evidence)."""
         return self.rows(
             "SELECT s.id, s.kind, s.browser, s.profile, s.path, s.first_scanned_at,"
             " s.last_scanned_at, s.last_status, s.last_error, s.visits_skipped,"
-            " (SELECT count(*) FROM visits WHERE source_id = s.id) AS records"
+            " (SELECT count(*) FROM visits WHERE source_id = s.id)"
+            " + (SELECT count(*) FROM dns_lookups WHERE source_id = s.id) AS records"
             " FROM sources AS s ORDER BY s.id"
         )

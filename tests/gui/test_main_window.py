@@ -252,8 +252,7 @@ def test_a_period_chosen_on_the_timeline_filters_every_view(qtbot, demo_folder: 
 
 
 def test_long_histories_are_drawn_by_week() -> None:
-    from borderless.analysis import DayVisits
-    from borderless.gui.timeline import bucket
+    from borderless.analysis import DayVisits, bucket
 
     days = [DayVisits(f"2026-{month:02}-{day:02}", 1, 2, 0) for month in range(1, 7)
             for day in range(1, 29)]  # fmt: skip

@@ -8,33 +8,12 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from borderless.analysis import DayVisits
+from borderless.analysis import DayVisits, bucket
 
 # Colour-blind-safe pair (Okabe-Ito blue and orange), and a neutral grey.
 HOME_COLOUR = QColor("#0072B2")
 ABROAD_COLOUR = QColor("#E69F00")
 UNKNOWN_COLOUR = QColor("#9E9E9E")
-# Above this many days, bars are weeks: a bar per day would be thinner than a pixel.
-WEEKS_FROM_DAYS = 120
-
-
-def bucket(days: list[DayVisits]) -> list[DayVisits]:
-    """Days as they are, or summed into ISO weeks (labelled by their Monday) for long spans."""
-    if not days:
-        return []
-    first = dt.date.fromisoformat(days[0].day)
-    last = dt.date.fromisoformat(days[-1].day)
-    if (last - first).days < WEEKS_FROM_DAYS:
-        return days
-    weeks: dict[str, list[int]] = {}
-    for day in days:
-        date = dt.date.fromisoformat(day.day)
-        monday = (date - dt.timedelta(days=date.weekday())).isoformat()
-        counts = weeks.setdefault(monday, [0, 0, 0])
-        counts[0] += day.home
-        counts[1] += day.abroad
-        counts[2] += day.unknown
-    return [DayVisits(monday, *counts) for monday, counts in sorted(weeks.items())]
 
 
 class TimelineView(QWidget):

@@ -6,12 +6,15 @@ Later versions of the app add sections; they never rename or remove one within v
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from typing import Any
 
 from borderless import __version__, analysis
 from borderless.home import home_country, home_country_source
 from borderless.pipeline import GEO_DATABASES_SETTING
+from borderless.report.redaction import DEFAULT as DEFAULT_REDACTION
+from borderless.report.redaction import Redaction, redact
 from borderless.resolve.law import Instrument, LawTable, shipped_law_table
 from borderless.resolve.owners import Attribution, Catalogue, shipped_catalogue
 from borderless.store import Store, utc_now_text
@@ -20,10 +23,13 @@ SCHEMA = "borderless-report/1"
 
 
 def build_report(
-    store: Store, catalogue: Catalogue | None = None, laws: LawTable | None = None
+    store: Store,
+    catalogue: Catalogue | None = None,
+    laws: LawTable | None = None,
+    redaction: Redaction = DEFAULT_REDACTION,
 ) -> dict[str, Any]:
     """The whole report as plain data, ready for JSON (the shipped catalogue and law table
-    unless others are given)."""
+    unless others are given), holding only what `redaction` reveals."""
     laws = laws or shipped_law_table()
     sources = store.sources()
     home = home_country(store)
@@ -32,7 +38,7 @@ def build_report(
     flows = audit.flows
     totals = dataclasses.asdict(audit.totals)
     totals["voluntary_cross_border_share"] = _share_fields(audit.share)
-    return {
+    content: dict[str, Any] = {
         "schema": SCHEMA,
         "generated_at": utc_now_text(),
         "generator": {"name": "Borderless", "version": __version__},
@@ -60,6 +66,11 @@ def build_report(
             for domain in domains
         ],
         "platforms": [_platform_fields(platform) for platform in audit.platforms],
+        "categories": _categories(audit),
+        "timeline": [
+            dataclasses.asdict(day)
+            for day in analysis.bucket(analysis.timeline(store, home, found))
+        ],
         "cookie_hosts": [dataclasses.asdict(entry) for entry in audit.cookies],
         "dns_hosts": [dataclasses.asdict(entry) for entry in audit.dns],
         "dns_clients": [_client_fields(client) for client in audit.clients],
@@ -81,6 +92,49 @@ def build_report(
             for source in sources
         ],
     }
+    days: list[dict[str, Any]] = content["timeline"]
+    span = (
+        (dt.date.fromisoformat(days[-1]["day"]) - dt.date.fromisoformat(days[0]["day"])).days
+        if days
+        else 0
+    )
+    # analysis.bucket counts weeks over long spans, by the same rule.
+    content["timeline_unit"] = "week" if span >= analysis.WEEKS_FROM_DAYS else "day"
+    if redaction is Redaction.NONE:
+        content["urls"] = _urls(store)
+    return redact(content, redaction)
+
+
+def _categories(audit: analysis.Audit) -> list[dict[str, Any]]:
+    """Visits per category of platform, with how many went to owners at home abroad."""
+    rows: dict[str, dict[str, Any]] = {}
+    for platform in audit.platforms:
+        category = platform.attribution.category or "uncategorised"
+        row = rows.setdefault(
+            category,
+            {
+                "category": category,
+                "visits": 0,
+                "user_initiated_visits": 0,
+                "platforms": 0,
+                "abroad_visits": 0,
+            },  # fmt: skip
+        )
+        row["visits"] += platform.visits
+        row["user_initiated_visits"] += platform.user_initiated_visits
+        row["platforms"] += 1
+        attribution = platform.attribution
+        if audit.home and attribution.is_attributed and attribution.legal_home != audit.home:
+            row["abroad_visits"] += platform.visits
+    return sorted(rows.values(), key=lambda row: (-row["visits"], row["category"]))
+
+
+def _urls(store: Store) -> list[dict[str, Any]]:
+    """Full web addresses (only stored when the person chose to keep them), most visited first."""
+    return store.rows(
+        "SELECT p.url, count(*) AS visits FROM visits AS v JOIN pages AS p ON p.id = v.page_id"
+        " GROUP BY v.page_id ORDER BY visits DESC, p.url"
+    )
 
 
 def _network_fields(network: analysis.HostNetwork) -> dict[str, Any]:
