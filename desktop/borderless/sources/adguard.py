@@ -30,12 +30,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import dns.message
-import dns.name
-import dns.rcode
-import dns.rdatatype
-
 from borderless.model import DnsLookup, LookupOutcome
+from borderless.sources.dnswire import answer_of, parse_message
 from borderless.sources.errors import SourceError, open_evidence
 
 # filtering.Reason values that mean "refused", not "rewritten to another answer".
@@ -50,9 +46,7 @@ _BLOCKING_REASON_NAMES = frozenset(
         "FilteredBlockedService",
     }
 )
-_FAILED_RCODES = {dns.rcode.SERVFAIL, dns.rcode.REFUSED, dns.rcode.NOTIMP, dns.rcode.FORMERR}
 _MAX_LINE = 1024 * 1024
-_MAX_CHAIN = 16
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Skipped = Callable[[int, str], None]
@@ -87,51 +81,15 @@ def _is_blocked(result: object) -> bool:
     return reason in _BLOCKING_REASON_NAMES
 
 
-def _decode_answer(
-    encoded: str, name: str, record_type: str
-) -> tuple[LookupOutcome, tuple[str, ...], tuple[str, ...]]:
+def _decode_answer(encoded: str) -> tuple[LookupOutcome, tuple[str, ...], tuple[str, ...]]:
     try:
         wire = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as error:
         raise MalformedEntryError("Answer is not base64") from error
-    try:
-        message = dns.message.from_wire(wire, ignore_trailing=True)
-    except Exception as error:
-        # dnspython raises many kinds of error (and some plain ValueErrors or
-        # UnicodeErrors) for a hostile message; any of them means "cannot decode".
-        raise MalformedEntryError("Answer is not a DNS message") from error
-    rcode = message.rcode()
-    if rcode == dns.rcode.NXDOMAIN:
-        return LookupOutcome.NXDOMAIN, (), ()
-    if rcode in _FAILED_RCODES:
-        return LookupOutcome.FAILED, (), ()
-    chain: list[str] = []
-    addresses: list[str] = []
-    try:
-        current = dns.name.from_text(name)
-    except Exception as error:  # dnspython's many name errors, as above
-        raise MalformedEntryError("unreadable host name") from error
-    for _ in range(_MAX_CHAIN):
-        alias = next(
-            (
-                rrset
-                for rrset in message.answer
-                if rrset.name == current and rrset.rdtype == dns.rdatatype.CNAME
-            ),
-            None,
-        )
-        if alias is None:
-            break
-        current = next(iter(alias)).target
-        chain.append(current.to_text(omit_final_dot=True).lower())
-    for rrset in message.answer:
-        if rrset.name == current and rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
-            addresses.extend(rdata.to_text() for rdata in rrset)
-    if addresses or chain:
-        return LookupOutcome.ANSWERED, tuple(addresses), tuple(chain)
-    if any(rrset.name == current for rrset in message.answer):
-        return LookupOutcome.ANSWERED, (), ()  # another type's records (HTTPS, TXT...)
-    return LookupOutcome.NO_DATA, (), ()
+    message = parse_message(wire)
+    if message is None:
+        raise MalformedEntryError("Answer is not a DNS message")
+    return answer_of(message)
 
 
 def parse_entry(line: str) -> DnsLookup | None:
@@ -161,7 +119,7 @@ def parse_entry(line: str) -> DnsLookup | None:
     if _is_blocked(entry.get("Result")):
         outcome, addresses, chain = LookupOutcome.BLOCKED, (), ()
     elif isinstance(answer, str) and answer:
-        outcome, addresses, chain = _decode_answer(answer, name, record_type)
+        outcome, addresses, chain = _decode_answer(answer)
     elif answer is None:
         outcome, addresses, chain = LookupOutcome.UNANSWERED, (), ()
     else:

@@ -37,13 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
-import dns.name
-import dns.rdata
-import dns.rdataclass
 import dns.rdatatype
-import dns.wire
 
 from borderless.model import DnsLookup, LookupOutcome
+from borderless.sources.dnswire import FLAG_TC, Message, answer_of, parse_message
 from borderless.sources.errors import SourceError
 
 DNS_PORT = 53
@@ -401,68 +398,6 @@ def dns_messages(segment: Segment) -> Iterator[bytes]:
         position += 2 + size
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """The parts of a DNS message a lookup needs: header, the one question, the answers."""
-
-    id: int
-    flags: int
-    question: dns.name.Name
-    question_type: int
-    # (owner name, record type, data): data is the address text for A/AAAA of class IN, the
-    # target for CNAME, None for any other record (its presence still means "has data").
-    answers: tuple[tuple[dns.name.Name, int, str | dns.name.Name | None], ...]
-
-    @property
-    def is_response(self) -> bool:
-        return bool(self.flags & FLAG_QR)
-
-    @property
-    def rcode(self) -> int:
-        return self.flags & 0x000F
-
-
-FLAG_QR = 0x8000
-FLAG_TC = 0x0200
-RCODE_NOERROR = 0
-RCODE_NXDOMAIN = 3
-TYPE_A = dns.rdatatype.A
-TYPE_AAAA = dns.rdatatype.AAAA
-TYPE_CNAME = dns.rdatatype.CNAME
-CLASS_IN = dns.rdataclass.IN
-
-
-def parse_message(wire: bytes) -> Message | None:
-    """The question and answers of a standard query or response, or None if it is not one.
-
-    dnspython's wire parser reads the names (with compression) and the answer data, but only the
-    sections a lookup needs: `dns.message.from_wire` also builds the authority and additional
-    sections and merges records into rrsets, which made it the slowest step of reading a capture.
-    """
-    try:
-        parser = dns.wire.Parser(wire)
-        message_id, flags, questions, answer_count, _, _ = parser.get_struct("!HHHHHH")
-        if questions != 1 or (flags >> 11) & 0xF != 0:
-            return None  # not a standard query (opcode 0) about one name
-        question = dns.name.from_wire_parser(parser)
-        question_type, _ = parser.get_struct("!HH")
-        answers: list[tuple[dns.name.Name, int, str | dns.name.Name | None]] = []
-        for _ in range(answer_count):
-            owner = dns.name.from_wire_parser(parser)
-            record_type, record_class, _, length = parser.get_struct("!HHIH")
-            data: str | dns.name.Name | None = None
-            with parser.restrict_to(length):
-                if record_class == CLASS_IN and record_type in (TYPE_A, TYPE_AAAA, TYPE_CNAME):
-                    rdata = dns.rdata.from_wire_parser(record_class, record_type, parser)
-                    data = getattr(rdata, "target" if record_type == TYPE_CNAME else "address")
-                else:
-                    parser.seek(parser.current + length)
-            answers.append((owner, record_type, data))
-    except Exception:  # dnspython raises many kinds of error on hostile input, not only its own
-        return None
-    return Message(message_id, flags, question, question_type, tuple(answers))
-
-
 def _pair(
     segment: Segment,
     wire: bytes,
@@ -505,50 +440,14 @@ def _pair(
 
 
 def _answered(query: _Query, message: Message) -> DnsLookup:
-    if message.rcode == RCODE_NXDOMAIN:
-        outcome = LookupOutcome.NXDOMAIN
-    elif message.rcode != RCODE_NOERROR:
-        outcome = LookupOutcome.FAILED
-    else:
-        outcome = LookupOutcome.NO_DATA
-    chain: list[str] = []
-    asked = message.question_type
-    current = message.question
-    seen = {current}
-    # Follow the CNAME chain from the name asked, then take the records of the final name.
-    while asked != TYPE_CNAME:
-        target = next(
-            (
-                data
-                for owner, record_type, data in message.answers
-                if record_type == TYPE_CNAME and owner == current
-            ),
-            None,
-        )
-        if not isinstance(target, dns.name.Name) or target in seen:
-            break  # the end of the chain, or a loop
-        seen.add(target)
-        chain.append(target.to_text(omit_final_dot=True).lower())
-        current = target
-    has_data = False
-    addresses: list[str] = []
-    for owner, record_type, data in message.answers:
-        if owner != current:
-            continue
-        if record_type == asked:
-            has_data = True
-        # Only records of class IN are addresses; other classes were left unparsed.
-        if record_type in (TYPE_A, TYPE_AAAA) and isinstance(data, str) and data not in addresses:
-            addresses.append(data)
-    if outcome == LookupOutcome.NO_DATA and (has_data or chain):
-        outcome = LookupOutcome.ANSWERED
+    outcome, addresses, chain = answer_of(message)
     return DnsLookup(
         time_us=query.time_us,
         name=query.name,
         record_type=query.record_type,
         outcome=outcome,
-        addresses=tuple(addresses),
-        cname_chain=tuple(chain),
+        addresses=addresses,
+        cname_chain=chain,
         client=query.client,
     )
 
