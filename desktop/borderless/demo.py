@@ -9,15 +9,21 @@ the persona's description in ``resources/demo/personas.json``, so it is the same
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import random
 import sqlite3
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dns.message
+import dns.rrset
+
 from borderless import paths
+from borderless.domains import canonical_host
 from borderless.model import Source, SourceKind
 from borderless.sources import chromium
 
@@ -172,6 +178,9 @@ def write_home_network(person: Persona, path: Path) -> int:
     blocked = set(network["blocked"])
     local = dt.timezone(dt.timedelta(hours=data["utc_offset_hours"]))
     start = dt.datetime.fromisoformat(data["start"]).replace(tzinfo=local)
+    answers: dict[str, list[str]] = network.get("answers", {})
+    registrable: dict[str, str | None] = {}
+    wire: dict[str, str] = {}
     entries: list[tuple[dt.datetime, str]] = []
     for day in range(data["days"]):
         for device in network["devices"]:
@@ -182,10 +191,14 @@ def write_home_network(person: Persona, path: Path) -> int:
                 # Devices at home are busy from seven in the morning to midnight.
                 moment = start + dt.timedelta(days=day, seconds=rng.randint(7 * 3600, 86_399))
                 host = rng.choices(hosts, weights=weights)[0]
+                query_type = "AAAA" if rng.random() < 0.4 else "A"
+                if host not in registrable:
+                    canonical = canonical_host(host)
+                    registrable[host] = canonical.registrable_domain if canonical else None
                 record = {
                     "T": moment.isoformat(timespec="microseconds"),
                     "QH": host,
-                    "QT": "AAAA" if rng.random() < 0.4 else "A",
+                    "QT": query_type,
                     "QC": "IN",
                     "CP": "",
                     "IP": device["address"],
@@ -193,11 +206,29 @@ def write_home_network(person: Persona, path: Path) -> int:
                     "Elapsed": rng.randint(200_000, 40_000_000),
                     "Cached": rng.random() < 0.3,
                 }
+                addresses = answers.get(registrable[host] or "", [])
+                if host not in blocked and query_type == "A" and addresses:
+                    if host not in wire:  # the same answer every time: made once
+                        wire[host] = _answer(host, addresses)
+                    record["Answer"] = wire[host]
                 entries.append((moment, json.dumps(record, separators=(",", ":"))))
     entries.sort(key=lambda entry: entry[0])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(line + "\n" for _, line in entries), encoding="utf-8")
     return len(entries)
+
+
+def _answer(host: str, addresses: list[str]) -> str:
+    """An A response for `host` in DNS wire format, base64, as AdGuard Home logs it."""
+    query = dns.message.make_query(host, "A")
+    query.id = (
+        zlib.crc32(host.encode()) & 0xFFFF
+    )  # dnspython picks a random one: the log would vary
+    response = dns.message.make_response(query)
+    # One rrset per address: dnspython's rrsets are sets, whose order would vary from run to run.
+    for address in addresses:
+        response.answer.append(dns.rrset.from_text(host + ".", 300, "IN", "A", address))
+    return base64.b64encode(response.to_wire()).decode("ascii")
 
 
 def home_network_path(data_folder: Path, person: Persona) -> Path:
