@@ -30,7 +30,10 @@ from borderless.pipeline import (
     resolve_hosts,
     scan,
 )
-from borderless.report import FORMATS, ReportExistsError, write_report
+from borderless.report import ReportExistsError, write_report
+from borderless.report.redaction import DEFAULT as DEFAULT_REDACTION
+from borderless.report.redaction import Redaction
+from borderless.report.writers import CSV_TABLES, MAP_MODES, REPORT_FORMATS
 from borderless.resolve.dns import ResolverChoice, ResolverChoiceError
 from borderless.resolve.geo import GeoDatabaseError, Geolocator
 from borderless.resolve.law import shipped_law_table
@@ -518,30 +521,60 @@ def scan_command(
 @click.option(
     "--format",
     "report_format",
-    type=click.Choice(sorted(FORMATS)),
+    type=click.Choice(REPORT_FORMATS),
     required=True,
-    help="json: the whole audit (schema borderless-report/1); csv: one table (see --table).",
+    help="json: the whole audit (schema borderless-report/1); csv: every table, into a .zip or"
+    " a folder (or one table, see --table, into a .csv file or -); html: one self-contained page;"
+    " pdf: the same, paginated; sqlite: a database to explore; svg, png: the map alone.",
+)
+@click.option(
+    "--redact",
+    type=click.Choice([level.value for level in Redaction]),
+    default=DEFAULT_REDACTION.value,
+    show_default=True,
+    help="How much the report reveals: none (full URLs, if kept), paths (hosts, no URL paths),"
+    " hosts (platforms, no host names), platforms (owners only), aggregate (country and category"
+    " totals only).",
 )
 @click.option(
     "--table",
-    type=click.Choice(["domains", "platforms"]),
+    type=click.Choice(sorted(CSV_TABLES)),
     default="domains",
     show_default=True,
-    help="For csv: one row per host (domains) or per platform (platforms).",
+    help="For csv into one .csv file or standard output: which table.",
 )
-@click.option("--output", required=True, help="File to write, or - for standard output.")
-@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option(
+    "--page-size",
+    type=click.Choice(["A4", "Letter"]),
+    default="A4",
+    show_default=True,
+    help="For pdf: the paper size.",
+)
+@click.option(
+    "--map",
+    "map_mode",
+    type=click.Choice(MAP_MODES),
+    default="legal-home",
+    show_default=True,
+    help="For svg and png: shade countries by the platforms' legal home or by server location.",
+)
+@click.option("--output", required=True, help="File (or folder, for csv) to write; - for stdout.")
+@click.option("--force", is_flag=True, help="Replace the output if it exists.")
 @click.option("--demo", "use_demo", is_flag=True, help="Report the demo persona's audit.")
 @data_dir_option
 def report_command(
     report_format: str,
+    redact: str,
     table: str,
+    page_size: str,
+    map_mode: str,
     output: str,
     force: bool,
     use_demo: bool,
     data_dir: Path | None,
 ) -> None:
-    """Write a report of the audit. See docs/report-format.md for the JSON layout."""
+    """Write a report of the audit. See docs/report-format.md for the JSON layout and what each
+    redaction level keeps."""
     folder = _data_folder(data_dir)
     if use_demo:
         folder = paths.demo_dir(folder)
@@ -551,13 +584,18 @@ def report_command(
         )
     with _open_store(folder) as store:
         try:
-            write_report(store, report_format, output, force=force, table=table)
+            write_report(
+                store, report_format, output, force=force, table=table,
+                redaction=Redaction(redact), page_size=page_size, map_mode=map_mode,
+            )  # fmt: skip
         except ReportExistsError as error:
+            raise click.ClickException(str(error)) from error
+        except ValueError as error:
             raise click.ClickException(str(error)) from error
         except OSError as error:
             raise click.ClickException(f"cannot write {output}: {error.strerror}") from error
     if output != "-":
-        click.echo(f"Wrote {output}", err=True)
+        click.echo(f"Wrote {output} (redaction: {redact})", err=True)
 
 
 def _saved_options(

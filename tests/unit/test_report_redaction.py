@@ -12,7 +12,6 @@ from borderless.home import HOME_SETTING
 from borderless.model import Source, SourceKind
 from borderless.report import build_report
 from borderless.report.redaction import DESCRIPTIONS, Redaction, redact
-from tests.conftest import BROWSERS
 
 
 @pytest.fixture
@@ -48,11 +47,12 @@ def test_the_default_shows_hosts_but_no_url_and_no_folders(kept_urls_store, chro
     assert with_paths and not [url for url in with_paths if url in text]
 
 
-def test_none_gives_full_urls_only_when_they_were_kept(kept_urls_store, store) -> None:
+def test_none_gives_full_urls_only_when_they_were_kept(kept_urls_store) -> None:
     content = build_report(kept_urls_store, redaction=Redaction.NONE)
     assert content["urls"] and all(row["url"].startswith("http") for row in content["urls"])
     assert sum(row["visits"] for row in content["urls"]) <= content["totals"]["visits"]
-    assert content["sources"][0]["path"].endswith("History") and "/" in content["sources"][0]["path"]
+    path = content["sources"][0]["path"]
+    assert path.endswith("History") and "/" in path
 
 
 def test_hosts_hides_every_host_name_device_and_profile(demo_store) -> None:
@@ -69,8 +69,10 @@ def test_hosts_hides_every_host_name_device_and_profile(demo_store) -> None:
     assert "192.168.0." not in text and "Ana" not in {s["profile"] for s in content["sources"]}
     # Platforms, owners, countries and every count stay.
     assert [p["visits"] for p in content["platforms"]] == [p["visits"] for p in full["platforms"]]
-    assert content["totals"] == full["totals"] and content["flows"] and content["countries"] == (
-        full["countries"]
+    assert (
+        content["totals"] == full["totals"]
+        and content["flows"]
+        and content["countries"] == (full["countries"])
     )
 
 
@@ -138,3 +140,13 @@ def test_a_dns_source_counts_its_lookups_as_records(demo_store) -> None:
     sources = {row["kind"]: row for row in build_report(demo_store)["sources"]}
     stored = demo_store.rows("SELECT count(*) AS n FROM dns_lookups")[0]["n"]
     assert sources["adguard"]["records"] == stored > 0
+
+
+def test_an_error_message_does_not_give_the_folder_away(store, tmp_path: Path) -> None:
+    missing = tmp_path / "someone" / "profile" / "History"
+    pipeline.scan(store, [Source(SourceKind.CHROMIUM, "Chromium", "gone", missing)])
+    full = build_report(store, redaction=Redaction.NONE)
+    assert str(missing) in full["sources"][0]["error"]
+    content = build_report(store)
+    error = content["sources"][0]["error"]
+    assert "History" in error and str(missing.parent) not in error

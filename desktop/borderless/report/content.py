@@ -49,6 +49,15 @@ def build_report(
         "totals": totals,
         "resolution": _resolution_section(store, domains, networks),
         "countries": [dataclasses.asdict(country) for country in audit.server_countries],
+        "legal_homes": [
+            {
+                "country": row.country,
+                "visits": row.legal_home_visits,
+                "platforms": row.legal_home_platforms,
+            }
+            for row in sorted(audit.countries, key=lambda r: (-r.legal_home_visits, r.country))
+            if row.legal_home_visits
+        ],
         "domains": [
             {
                 "host": domain.host,
@@ -102,7 +111,8 @@ def build_report(
     content["timeline_unit"] = "week" if span >= analysis.WEEKS_FROM_DAYS else "day"
     if redaction is Redaction.NONE:
         content["urls"] = _urls(store)
-    return redact(content, redaction)
+    # Plain JSON data all the way down (dataclasses leave tuples), whatever writes it next.
+    return redact(json.loads(json.dumps(content)), redaction)
 
 
 def _categories(audit: analysis.Audit) -> list[dict[str, Any]]:

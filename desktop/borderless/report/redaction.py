@@ -15,8 +15,8 @@ so no writer can leak what the level removed:
 
 from __future__ import annotations
 
-import copy
 import enum
+import json
 from typing import Any
 
 
@@ -45,12 +45,18 @@ DESCRIPTIONS = {
 
 def redact(content: dict[str, Any], level: Redaction) -> dict[str, Any]:
     """A copy of a report's content holding only what `level` reveals (see the module)."""
-    result = copy.deepcopy(content)
+    # A JSON round trip copies plain data several times faster than copy.deepcopy.
+    result: dict[str, Any] = json.loads(json.dumps(content))
     result["redaction"] = {"level": level.value, "description": DESCRIPTIONS[level]}
     if level.rank >= Redaction.PATHS.rank:
         result.pop("urls", None)
         for source in result.get("sources", []):
-            source["path"] = _file_name(source.get("path"))
+            full, source["path"] = source.get("path"), _file_name(source.get("path"))
+            if isinstance(full, str) and isinstance(source.get("error"), str):
+                # Readers name the file in their messages; the folder names the account.
+                source["error"] = source["error"].replace(full, str(source["path"]))
+        for database in result.get("resolution", {}).get("databases", []):
+            database["path"] = _file_name(database.get("path"))
     if level.rank >= Redaction.HOSTS.rank:
         _hide_hosts(result)
     if level.rank >= Redaction.PLATFORMS.rank:
