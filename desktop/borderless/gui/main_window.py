@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     Qt,
     QThreadPool,
     QTimer,
+    Signal,
     Slot,
 )
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QKeySequence
@@ -51,6 +52,7 @@ from borderless.pipeline import (
     SourceSummary,
     saved_options,
 )
+from borderless.report.redaction import Redaction
 from borderless.resolve.dns import resolver_description
 from borderless.resolve.law import shipped_law_table
 from borderless.resolve.owners import shipped_catalogue
@@ -62,6 +64,7 @@ from . import workers
 from .background import BackgroundView
 from .detail import platform_html
 from .dialogs import AboutDialog, SettingsDialog, ask_before_resolving
+from .export import ExportDialog, ExportJob
 from .map_view import WorldMapView
 from .models import BarDelegate, CountriesModel, CountryFilterProxy, PlatformsModel
 from .timeline import TimelineView
@@ -121,6 +124,8 @@ def headline_text(audit: Audit | None) -> tuple[str, str]:
 class MainWindow(QMainWindow):
     """Borderless' window over the audit of one data folder."""
 
+    exported = Signal(str)  # a report was written to this path
+
     def __init__(self, data_folder: Path, options: ResolveOptions | None = None):
         super().__init__()
         self.setWindowTitle("Borderless")
@@ -160,13 +165,20 @@ class MainWindow(QMainWindow):
         self.settings_action = QAction("Settings…", self)
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
+        self.export_action = QAction("Export report…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setToolTip(
+            "Write a report (web page, PDF, tables, data) to keep or share"
+        )
+        self.export_action.triggered.connect(self._on_export_action_triggered)
         self.about_action = QAction("About Borderless", self)
         self.about_action.triggered.connect(self._on_about_action_triggered)
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu = self.menuBar().addMenu("&File")
-        for action in (self.scan_action, self.add_action, self.demo_action, self.settings_action):
+        for action in (self.scan_action, self.add_action, self.demo_action, self.export_action,
+                       self.settings_action):  # fmt: skip
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
@@ -594,6 +606,43 @@ class MainWindow(QMainWindow):
         if dialog.deleted:
             self.stage.setText("All Borderless data was deleted.")
         self.reload()
+
+    @Slot()
+    def _on_export_action_triggered(self) -> None:
+        dialog = ExportDialog(self.audit, self)
+        if dialog.exec() != ExportDialog.DialogCode.Accepted:
+            return
+        settings = QSettings()
+        folder = Path(str(settings.value("export/folder", "") or Path.home()))
+        output = dialog.ask_for_file(folder)
+        if output is None:
+            return
+        settings.setValue("export/folder", str(output.parent))
+        self.export(output, dialog.chosen_format.format, dialog.level,
+                    dialog.page_size.currentText(),
+                    "servers" if dialog.map_mode.currentIndex() == 1 else "legal-home")  # fmt: skip
+
+    def export(
+        self,
+        output: Path,
+        report_format: str,
+        level: Redaction,
+        page_size: str = "A4",
+        map_mode: str = "legal-home",
+    ) -> None:
+        """Write the report in the background; the status bar says when it is done."""
+        job = ExportJob(self.audit_path, report_format, output, level, page_size, map_mode)
+        job.signals.finished.connect(self._on_export_job_finished)
+        job.signals.failed.connect(self._on_job_failed)
+        self.stage.setText(f"Writing {output.name}…")
+        self._start(job, job.signals)
+
+    @Slot(object)
+    def _on_export_job_finished(self, output: Path) -> None:
+        self._forget_sender()
+        self.stage.setText(f"Wrote {output}")
+        self.stage.setToolTip(str(output))
+        self.exported.emit(str(output))
 
     @Slot()
     def _on_about_action_triggered(self) -> None:
