@@ -237,6 +237,7 @@ class Store:
     @classmethod
     def open(cls, path: Path) -> Store:
         """Open (creating if needed) the audit database at `path`, owner-only, and migrate it."""
+        path = path.absolute()  # SQLite is given a file URI, which a relative path cannot be
         ensure_private_dir(path.parent)
         # Create the file before SQLite does, so it is never readable by others, not even briefly.
         descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)

@@ -250,3 +250,16 @@ def test_an_audit_of_schema_1_moves_to_the_newest_keeping_its_visits(tmp_path: P
         assert store.rows("SELECT count(*) AS n FROM visits") == [{"n": 1}]
         assert store.hosts_to_resolve(0) == [(1, "www.example.com", False)]
         assert store.rows("SELECT * FROM resolutions") == []
+
+
+def test_an_audit_at_a_relative_path_opens(tmp_path, monkeypatch) -> None:
+    """`borderless --data-dir audit-folder` with a relative folder once crashed (as_uri)."""
+    from pathlib import Path
+
+    from borderless.store import Store
+
+    monkeypatch.chdir(tmp_path)
+    with Store.open(Path("relative") / "audit.sqlite") as store:
+        store.set_setting("home_country", "BR")
+    with Store.open(Path("relative") / "audit.sqlite") as store:
+        assert store.setting("home_country") == "BR"
