@@ -150,3 +150,24 @@ def test_an_error_message_does_not_give_the_folder_away(store, tmp_path: Path) -
     content = build_report(store)
     error = content["sources"][0]["error"]
     assert "History" in error and str(missing.parent) not in error
+
+
+def test_the_timeline_counts_each_visit_on_its_utc_day(store, tmp_path: Path) -> None:
+    """Against a count made independently, visit by visit (including one before 1970)."""
+    import datetime as dt
+    from collections import Counter
+
+    from borderless import analysis
+    from borderless.resolve.owners import shipped_catalogue
+
+    pipeline.scan(store, demo.prepare(tmp_path, demo.persona()))
+    store.connection.execute("UPDATE visits SET visited_at_us = -1 WHERE id = 1")
+    domains = analysis.domain_summaries(store)
+    found = analysis.attributions(domains, analysis.host_networks(store), shipped_catalogue())
+    days = analysis.timeline(store, "BR", found)
+    expected: Counter[str] = Counter()
+    for (moment,) in store.connection.execute("SELECT visited_at_us FROM visits"):
+        day = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=moment)
+        expected[day.date().isoformat()] += 1
+    assert {d.day: d.home + d.abroad + d.unknown for d in days} == dict(expected)
+    assert days[0].day == "1969-12-31"
