@@ -32,10 +32,10 @@ VOLATILE = {"generated_at", "version", "resolved_at", "last_scanned_at"}
 
 @pytest.fixture
 def fixture_store(store):
-    pipeline.scan(store, [
-        Source(SourceKind.CHROMIUM, "Chromium", "Default", BROWSERS / "chromium" / "Default" / "History"),
-        Source(SourceKind.FIREFOX, "Firefox", "default", BROWSERS / "firefox" / "places.sqlite"),
-    ])  # fmt: skip
+    chromium = BROWSERS / "chromium" / "Default" / "History"
+    firefox = BROWSERS / "firefox" / "places.sqlite"
+    pipeline.scan(store, [Source(SourceKind.CHROMIUM, "Chromium", "Default", chromium),
+                          Source(SourceKind.FIREFOX, "Firefox", "default", firefox)])  # fmt: skip
     pipeline.resolve_hosts(store, pipeline.ResolveOptions(offline=True))
     store.set_setting(HOME_SETTING, "BR")
     return store
