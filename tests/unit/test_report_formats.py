@@ -163,7 +163,9 @@ def test_sqlite_report_above_paths_holds_no_raw_evidence(demo_store, tmp_path: P
     assert "YouTube" in dump  # platform names stay at this level
 
 
-def test_the_map_alone_as_svg_and_png(demo_store, tmp_path: Path) -> None:
+def test_the_map_alone_as_svg_and_png(qapp, demo_store, tmp_path: Path) -> None:
+    """`qapp` first: later widget tests need a QApplication, not the QGuiApplication the
+    PNG writer would make."""
     import xml.etree.ElementTree as ElementTree
 
     svg = tmp_path / "map.svg"

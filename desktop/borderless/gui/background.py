@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from borderless.analysis import Audit, ClientSummary, DnsEvidence
 from borderless.geography import country_name
 
-from .models import ModelIndex, _sort_key, _TableModel
+from .models import ModelIndex, _reorder, _sort_key, _TableModel
 
 NO_CLIENT = "this computer / not recorded"
 EMPTY_TEXT = (
@@ -61,10 +61,7 @@ class _SortedModel(_TableModel):
             key=lambda row: _sort_key(self._values[row][column]),
             reverse=order == Qt.SortOrder.DescendingOrder,
         )
-        self.layoutAboutToBeChanged.emit()
-        for data in (self._rows, self._values, self._texts):
-            data[:] = [data[old] for old in order_of]
-        self.layoutChanged.emit()
+        _reorder(self, order_of, (self._rows, self._values, self._texts))
 
     def row_at(self, row: int) -> Any:
         return self._rows[row]

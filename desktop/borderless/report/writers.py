@@ -323,32 +323,13 @@ def write_report(
         ValueError: the format cannot be written to `output` (a binary format to "-").
     """
     report = build_report(store, redaction=redaction)
-    if report_format == "sqlite":
+    binary = _binary_writer(store, report, report_format, page_size, map_mode)
+    if binary is not None:
         if output == "-":
-            raise ValueError("an SQLite report cannot go to standard output; give a file name")
-        from borderless.report.database import write_database  # noqa: PLC0415
-
-        write_file_atomically(
-            Path(output), lambda path: write_database(store, report, path), force=force
-        )
-        return
-    if report_format == "pdf":
-        if output == "-":
-            raise ValueError("a PDF report cannot go to standard output; give a file name")
-        # Imported here: the PDF writer is the one part of the core that uses Qt.
-        from borderless.report.pdf import write_pdf  # noqa: PLC0415
-
-        write_file_atomically(
-            Path(output), lambda path: write_pdf(report, path, page_size), force=force
-        )
-        return
-    if report_format == "png":
-        if output == "-":
-            raise ValueError("a PNG map cannot go to standard output; give a file name")
-        from borderless.gui.mapimage import write_map_png  # noqa: PLC0415
-
-        svg = map_document(report, map_mode)
-        write_file_atomically(Path(output), lambda path: write_map_png(svg, path), force=force)
+            raise ValueError(
+                f"a {report_format.upper()} report cannot go to standard output; give a file name"
+            )
+        write_file_atomically(Path(output), binary, force=force)
         return
     if report_format == "csv" and output != "-" and not output.lower().endswith(".csv"):
         write_csv_tables(report, Path(output), force=force)
@@ -370,6 +351,27 @@ def write_report(
 
 
 REPORT_FORMATS = ("json", "csv", "html", "pdf", "sqlite", "svg", "png")
+
+
+def _binary_writer(
+    store: Store, report: dict[str, Any], report_format: str, page_size: str, map_mode: str
+) -> Callable[[Path], None] | None:
+    """What fills a file of a binary format (None for the text formats). The writers are
+    imported here: the PDF and PNG writers are the parts that use Qt."""
+    if report_format == "sqlite":
+        from borderless.report.database import write_database  # noqa: PLC0415
+
+        return lambda path: write_database(store, report, path)
+    if report_format == "pdf":
+        from borderless.report.pdf import write_pdf  # noqa: PLC0415
+
+        return lambda path: write_pdf(report, path, page_size)
+    if report_format == "png":
+        from borderless.gui.mapimage import write_map_png  # noqa: PLC0415
+
+        svg = map_document(report, map_mode)
+        return lambda path: write_map_png(svg, path)
+    return None
 
 
 def map_values(report: dict[str, Any], map_mode: str) -> tuple[dict[str, float], list[Any]]:
