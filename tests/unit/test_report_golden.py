@@ -76,3 +76,50 @@ def test_every_csv_table_of_the_fixture_scan(fixture_store, tmp_path: Path) -> N
     for name, text in tables.items():
         assert text.startswith(next(io.StringIO(text)))  # a header row first
         _compare(GOLDEN / "golden-tables" / name, text)
+
+
+def _fixed(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with the fields that say when and with what it was written held still."""
+    fixed = _stable(report)
+    fixed["generated_at"] = "2026-11-26T00:00:00Z"
+    return fixed
+
+
+def test_the_pdf_text_of_the_fixture_scan(qapp, fixture_store, tmp_path: Path) -> None:
+    """The words of every page, in order (pdftotext), against the golden text: layout details
+    such as line breaks may differ between font builds, the content may not. A period of one
+    day once read "(1 days)" here."""
+    import shutil
+    import subprocess
+
+    from borderless.report.pdf import write_pdf
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    output = tmp_path / "fixture.pdf"
+    write_pdf(_fixed(build_report(fixture_store)), output)
+    text = subprocess.run(["pdftotext", "-raw", str(output), "-"], check=True,
+                          capture_output=True, text=True).stdout  # fmt: skip
+    words = "\n".join(" ".join(page.split()) for page in text.split("\f") if page.strip()) + "\n"
+    _compare(GOLDEN / "golden-fixture-pdf.txt", words)
+
+
+def test_the_sqlite_report_tables_of_the_fixture_scan(fixture_store, tmp_path: Path) -> None:
+    import sqlite3
+
+    output = tmp_path / "fixture.sqlite"
+    write_report(fixture_store, "sqlite", str(output), redaction=Redaction.HOSTS)
+    lines = []
+    with sqlite3.connect(output) as connection:
+        listed = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"
+        names = [row[0] for row in connection.execute(listed)]
+        for name in names:
+            columns = [row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')]
+            lines.append(f"{name}: {', '.join(columns)}")
+            for row in connection.execute(f'SELECT * FROM "{name}" ORDER BY 1'):
+                values = dict(zip(columns, row, strict=True))
+                if name == "report_info" and values["key"] == "generated_at":
+                    continue
+                kept = {k: v for k, v in values.items() if k not in VOLATILE}
+                lines.append("  " + json.dumps(kept, ensure_ascii=False, sort_keys=True))
+    _compare(GOLDEN / "golden-fixture-sqlite.txt", "\n".join(lines) + "\n")

@@ -568,7 +568,8 @@ def _summary(content: Content) -> str:
         )
     first, last = period.get("first_visit"), period.get("last_visit")
     period_text = (
-        f"{_day(first)} to {_day(last)} ({_number(period.get('days'))} days)"
+        f"{_day(first)} to {_day(last)}"
+        f" ({_number(period.get('days'))} {'day' if period.get('days') == 1 else 'days'})"
         if first
         else "no visits"
     )

@@ -346,7 +346,7 @@ def _summary(content: Mapping[str, Any]) -> list[Element]:
         (
             "Period",
             f"{_day(period.get('first_visit'))} to {_day(period.get('last_visit'))}"
-            f" ({_number(period.get('days', 0))} days)"
+            f" ({_number(period.get('days', 0))} {'day' if period.get('days') == 1 else 'days'})"
             if period.get("first_visit")
             else "no visits",
         ),
