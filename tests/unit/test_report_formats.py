@@ -86,6 +86,8 @@ def test_csv_tables_in_a_zip_round_trip(demo_store, tmp_path: Path) -> None:
     write_report(demo_store, "csv", str(output))
     tables = _read_zip(output)
     assert {f"{name}.csv" for name in CORE_TABLES} <= set(tables)
+    about = {row["key"]: row["value"] for row in tables["about.csv"]}
+    assert about["redaction"] == "paths" and about["home_country"] == "BR"
     assert {"categories.csv", "timeline.csv", "devices.csv", "background.csv"} <= set(tables)
     report = build_report(demo_store)
     assert [row["name"] for row in tables["platforms.csv"]] == [

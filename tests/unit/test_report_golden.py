@@ -75,6 +75,9 @@ def test_every_csv_table_of_the_fixture_scan(fixture_store, tmp_path: Path) -> N
     _compare(GOLDEN / "golden-tables" / "tables.txt", listing)
     for name, text in tables.items():
         assert text.startswith(next(io.StringIO(text)))  # a header row first
+        if name == "about.csv":  # says when it was written: not golden
+            assert "redaction,paths" in text
+            continue
         _compare(GOLDEN / "golden-tables" / name, text)
 
 

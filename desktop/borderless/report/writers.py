@@ -187,10 +187,23 @@ CSV_TABLES: dict[str, Callable[[dict[str, Any]], str]] = {
 CORE_TABLES = ("platforms", "countries", "domains", "flows")
 
 
+def render_about_csv(report: dict[str, Any]) -> str:
+    """What the tables beside it are: when, for which home country, at which redaction level."""
+    redaction = report.get("redaction") or {}
+    rows = [
+        {"key": "schema", "value": report.get("schema")},
+        {"key": "generated_at", "value": report.get("generated_at")},
+        {"key": "home_country", "value": report.get("home_country")},
+        {"key": "redaction", "value": redaction.get("level")},
+        {"key": "redaction_description", "value": redaction.get("description")},
+    ]
+    return _render_table(rows, ("key", "value"), dict)
+
+
 def csv_files(report: dict[str, Any]) -> dict[str, str]:
-    """The CSV files of a report's tables: file name to text."""
+    """The CSV files of a report's tables, and about.csv saying what they are: name to text."""
     sections = {"devices": "dns_clients", "background": "dns_hosts"}
-    files = {}
+    files = {"about.csv": render_about_csv(report)}
     for name, render in CSV_TABLES.items():
         if name in CORE_TABLES or report.get(sections.get(name, name)):
             files[f"{name}.csv"] = render(report)
