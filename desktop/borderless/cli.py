@@ -363,17 +363,28 @@ def _has_screen() -> bool:
 
 @click.group(invoke_without_command=True)
 @click.version_option(__version__, prog_name="borderless")
+@click.option(
+    "--self-test",
+    is_flag=True,
+    help="Check this installation end to end (the window, offscreen if need be, a demo scan,"
+    " reports) in a temporary folder, offline, and exit 0 if all is well.",
+)
 @data_dir_option
 @click.pass_context
-def cli(context: click.Context, data_dir: Path | None) -> None:
-    """Borderless shows where your data goes: which sites you visit, the countries their servers
-    answer from, and (coming) the companies behind them, from the evidence already on your
-    computer. It only ever reads copies of your browsers' files; the only thing it sends is DNS
-    queries for the hosts you visited, to the resolver you choose (none with --offline).
+def cli(context: click.Context, self_test: bool, data_dir: Path | None) -> None:
+    """Borderless shows where your data goes: which sites you visit, the companies behind them
+    and where those are at home, and the countries their servers answer from, from the evidence
+    already on your computer. It only ever reads copies of your browsers' files; the only thing it
+    sends is DNS queries for the hosts you visited, to the resolver you choose (none with
+    --offline).
 
     With no command it opens the window; where there is no screen it scans every browser
     profile it finds (or, if there is none, a demo persona) and prints a summary.
     """
+    if self_test:
+        from borderless.gui.selftest import run_self_test  # noqa: PLC0415
+
+        sys.exit(run_self_test(click.echo))
     if context.invoked_subcommand is not None:
         return
     folder = paths.data_dir(data_dir)
