@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QThreadPool, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, QThreadPool, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from borderless import analysis, paths
@@ -27,10 +29,29 @@ def application() -> QApplication:
     app.setApplicationName("Borderless")
     app.setOrganizationName("Borderless")
     app.setApplicationDisplayName("Borderless")
+    app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "borderless.svg")))
+    # Wayland compositors take the icon from the installed desktop entry of this name.
+    app.setDesktopFileName("org.borderless.Borderless")
     return app
 
 
 DATA_FOLDER_KEY = "data/folder"
+# Set by benchmarks of start-up (bench/bench_installer.py): the app prints "first paint" when the
+# window has first been painted, and quits.
+QUIT_AFTER_FIRST_PAINT_VARIABLE = "BORDERLESS_QUIT_AFTER_FIRST_PAINT"
+
+
+class _QuitAfterFirstPaint(QObject):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            # After the paint event has been handled: the pixels are on the screen.
+            QTimer.singleShot(0, self._report)
+        return False
+
+    def _report(self) -> None:
+        print("first paint", flush=True)
+        QApplication.quit()
 
 
 def data_folder_to_use(default: Path, chosen_folder: bool) -> Path:
@@ -53,6 +74,8 @@ def run(
     app = application()
     data_folder = data_folder_to_use(data_folder, chosen_folder)
     window = MainWindow(data_folder, options)
+    if os.environ.get(QUIT_AFTER_FIRST_PAINT_VARIABLE):
+        window.installEventFilter(_QuitAfterFirstPaint(window))
     window.show()
     # The stored audit and the sources load after the first paint, off the GUI thread.
     QTimer.singleShot(0, window.start)

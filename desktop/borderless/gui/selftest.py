@@ -88,6 +88,9 @@ def _checks(report: Callable[[str], None], problems: list[str]) -> None:
 
     app = application()
     report(f"Qt platform: {app.platformName()}")
+    # The icon is an SVG: a bundle without Qt's SVG icon engine would show none.
+    if app.windowIcon().isNull() or app.windowIcon().pixmap(64, 64).isNull():
+        raise SelfTestError("the window icon (resources/icons/borderless.svg) did not load")
     with tempfile.TemporaryDirectory(prefix="borderless-self-test-") as folder:
         data = Path(folder) / "data"
         window = MainWindow(data, ResolveOptions(offline=True))
