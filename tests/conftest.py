@@ -60,6 +60,47 @@ def store():
         yield opened
 
 
+def scan_demo(store: Store, folder: Path) -> None:
+    """The demo persona's evidence written into `folder`, scanned into `store`, resolved
+    offline, as `borderless demo` does."""
+    from borderless import demo, pipeline  # noqa: PLC0415
+    from borderless.home import HOME_SETTING  # noqa: PLC0415
+
+    person = demo.persona(None)
+    store.set_setting(HOME_SETTING, person.home_country)
+    pipeline.scan(store, demo.prepare(folder, person))
+    pipeline.resolve_hosts(store, pipeline.ResolveOptions(offline=True))
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding the demo persona's audit, made once per run: read it, never change
+    it (`demo_folder` gives each test a copy of its own)."""
+    from borderless import paths  # noqa: PLC0415
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    with Store.open(paths.audit_path(folder)) as opened:
+        scan_demo(opened, folder)
+    return folder
+
+
+@pytest.fixture
+def demo_folder(demo_template: Path, tmp_path: Path) -> Path:
+    """A data folder of this test's own holding the demo persona's audit (resolved offline)."""
+    target = tmp_path / "demo-data"
+    shutil.copytree(demo_template, target)
+    return target
+
+
+@pytest.fixture
+def demo_store(demo_folder: Path):
+    """The demo persona's audit, open, in a folder of this test's own."""
+    from borderless import paths  # noqa: PLC0415
+
+    with Store.open(paths.audit_path(demo_folder)) as opened:
+        yield opened
+
+
 @pytest.fixture(scope="session")
 def expected() -> dict:
     """Visits per final host that the fixture browsers were made to record."""

@@ -13,10 +13,10 @@ from borderless.gui.background import EMPTY_TEXT, BackgroundView  # noqa: E402
 from borderless.gui.main_window import VIEWS  # noqa: E402
 from borderless.report import build_report  # noqa: E402
 from borderless.store import Store  # noqa: E402
-from tests.gui.test_main_window import demo_folder, loaded_window  # noqa: E402, F401
+from tests.gui.test_main_window import loaded_window  # noqa: E402
 
 
-def test_the_demo_household_shows_each_device(qtbot, demo_folder: Path) -> None:  # noqa: F811
+def test_the_demo_household_shows_each_device(qtbot, demo_folder: Path) -> None:
     window = loaded_window(qtbot, demo_folder)
     view = window.background
     assert window.tabs.tabText(VIEWS.index("background")) == "Background (DNS)"
@@ -38,7 +38,7 @@ def test_the_demo_household_shows_each_device(qtbot, demo_folder: Path) -> None:
     view.background_only.setChecked(True)
 
 
-def test_choosing_a_device_shows_only_what_it_looked_up(qtbot, demo_folder: Path) -> None:  # noqa: F811
+def test_choosing_a_device_shows_only_what_it_looked_up(qtbot, demo_folder: Path) -> None:
     window = loaded_window(qtbot, demo_folder)
     view = window.background
     with Store.open(paths.audit_path(demo_folder)) as store:
@@ -56,7 +56,7 @@ def test_choosing_a_device_shows_only_what_it_looked_up(qtbot, demo_folder: Path
     assert view.selected_client() == (True, None)
 
 
-def test_the_models_pass_the_model_tester(qtbot, qtmodeltester, demo_folder: Path) -> None:  # noqa: F811
+def test_the_models_pass_the_model_tester(qtbot, qtmodeltester, demo_folder: Path) -> None:
     window = loaded_window(qtbot, demo_folder)
     qtmodeltester.check(window.background.clients_model)
     qtmodeltester.check(window.background.hosts_model)
@@ -71,7 +71,7 @@ def test_with_no_dns_evidence_the_view_says_what_to_add(qtbot) -> None:
     assert view.clients_model.rowCount() == view.hosts_model.rowCount() == 0
 
 
-def test_blind_spots_are_shown_and_escaped(qtbot, demo_folder: Path) -> None:  # noqa: F811
+def test_blind_spots_are_shown_and_escaped(qtbot, demo_folder: Path) -> None:
     import dataclasses
 
     window = loaded_window(qtbot, demo_folder)

@@ -11,10 +11,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from borderless.gui.export import FORMATS, ExportDialog, preview_html  # noqa: E402
 from borderless.report.redaction import DEFAULT, Redaction  # noqa: E402
-from tests.gui.test_main_window import demo_folder, loaded_window  # noqa: E402, F401
+from tests.gui.test_main_window import loaded_window  # noqa: E402
 
 
-def test_the_preview_shows_what_each_level_keeps(qtbot, demo_folder: Path) -> None:  # noqa: F811
+def test_the_preview_shows_what_each_level_keeps(qtbot, demo_folder: Path) -> None:
     window = loaded_window(qtbot, demo_folder)
     dialog = ExportDialog(window.audit, window)
     qtbot.addWidget(dialog)
@@ -60,7 +60,7 @@ def test_hostile_names_in_the_preview_are_text() -> None:
     assert "&lt;img src=x onerror=alert(1)&gt;" in preview_html(audit, Redaction.PATHS)
 
 
-def test_exporting_writes_the_file_off_the_gui_thread(qtbot, demo_folder, tmp_path) -> None:  # noqa: F811
+def test_exporting_writes_the_file_off_the_gui_thread(qtbot, demo_folder, tmp_path) -> None:
     window = loaded_window(qtbot, demo_folder)
     output = tmp_path / "out" / "report.zip"
     output.parent.mkdir()
@@ -78,7 +78,7 @@ def test_exporting_writes_the_file_off_the_gui_thread(qtbot, demo_folder, tmp_pa
     assert window.stage.text() == f"Wrote {json_output}"
 
 
-def test_a_pdf_is_written_off_the_gui_thread(qtbot, demo_folder, tmp_path) -> None:  # noqa: F811
+def test_a_pdf_is_written_off_the_gui_thread(qtbot, demo_folder, tmp_path) -> None:
     window = loaded_window(qtbot, demo_folder)
     output = tmp_path / "report.pdf"
     with qtbot.waitSignal(window.exported, timeout=60_000):

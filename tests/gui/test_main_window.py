@@ -12,7 +12,7 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
-from borderless import demo, paths, pipeline  # noqa: E402
+from borderless import paths, pipeline  # noqa: E402
 from borderless.gui.main_window import MainWindow, headline_text  # noqa: E402
 from borderless.gui.models import COUNTRIES_ROLE  # noqa: E402
 from borderless.gui.workers import AnalysisJob, ScanJob  # noqa: E402
@@ -21,18 +21,6 @@ from borderless.model import Source, SourceKind  # noqa: E402
 from borderless.report import build_report  # noqa: E402
 from borderless.store import Store  # noqa: E402
 from tests.conftest import BROWSERS  # noqa: E402
-
-
-@pytest.fixture
-def demo_folder(tmp_path: Path) -> Path:
-    """A data folder holding the demo persona's audit (resolved offline)."""
-    person = demo.persona(None)
-    sources = demo.prepare(tmp_path, person)
-    with Store.open(paths.audit_path(tmp_path)) as store:
-        store.set_setting(HOME_SETTING, person.home_country)
-        pipeline.scan(store, sources)
-        pipeline.resolve_hosts(store, pipeline.ResolveOptions(offline=True))
-    return tmp_path
 
 
 def loaded_window(qtbot, folder: Path) -> MainWindow:

@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from borderless import demo, pipeline
+from borderless import pipeline
 from borderless.home import HOME_SETTING
 from borderless.model import Source, SourceKind
 from borderless.report import ReportExistsError, build_report, write_report
@@ -32,15 +32,6 @@ def validator() -> jsonschema.Draft202012Validator:
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
-
-
-@pytest.fixture
-def demo_store(store, tmp_path: Path):
-    person = demo.persona()
-    store.set_setting(HOME_SETTING, person.home_country)
-    pipeline.scan(store, demo.prepare(tmp_path, person))
-    pipeline.resolve_hosts(store, pipeline.ResolveOptions(offline=True))
-    return store
 
 
 @pytest.fixture

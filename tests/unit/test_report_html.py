@@ -17,15 +17,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from borderless import analysis, demo, paths, pipeline
-from borderless.home import HOME_SETTING
+from borderless import analysis, demo, pipeline
 from borderless.model import Source, SourceKind
 from borderless.report import build_report
 from borderless.report.html import SECTIONS, headline, render_html
 from borderless.report.svgmap import map_svg
 from borderless.resolve.law import shipped_law_table
 from borderless.resolve.owners import shipped_catalogue
-from borderless.store import Store
 from tests.conftest import FIXTURES
 
 REPORTS = FIXTURES / "reports"
@@ -120,15 +118,9 @@ def small() -> dict[str, Any]:
 
 
 @pytest.fixture
-def demo_report(tmp_path: Path) -> dict[str, Any]:
+def demo_report(demo_store) -> dict[str, Any]:
     """The demo persona's report, resolved offline (as the window's tests build it)."""
-    person = demo.persona(None)
-    sources = demo.prepare(tmp_path, person)
-    with Store.open(paths.audit_path(tmp_path)) as store:
-        store.set_setting(HOME_SETTING, person.home_country)
-        pipeline.scan(store, sources)
-        pipeline.resolve_hosts(store, pipeline.ResolveOptions(offline=True))
-        return build_report(store)
+    return build_report(demo_store)
 
 
 @pytest.fixture
@@ -164,15 +156,15 @@ def test_the_demo_report_is_one_inert_document_with_every_section(demo_report) -
         assert escape(platform["name"], quote=True) in page
 
 
-def test_the_headline_is_the_windows(demo_report, tmp_path: Path) -> None:
+def test_the_headline_is_the_windows(demo_store) -> None:
     """The same words as the window's headline, which cannot be imported without Qt."""
     pytest.importorskip("PySide6")
     from borderless.gui.main_window import headline_text
 
     person = demo.persona(None)
-    with Store.open(paths.audit_path(tmp_path)) as store:
-        audit = analysis.audit(store, person.home_country, shipped_catalogue(), shipped_law_table())
-    assert headline(demo_report) == headline_text(audit)
+    audit = analysis.audit(demo_store, person.home_country, shipped_catalogue(),
+                           shipped_law_table())  # fmt: skip
+    assert headline(build_report(demo_store)) == headline_text(audit)
 
 
 def test_the_fixture_browsers_report_shows_both_forms_of_an_idn(fixture_report) -> None:
@@ -456,19 +448,13 @@ def test_the_report_modules_do_not_import_qt() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_every_redaction_level_renders_inert(tmp_path: Path) -> None:
+def test_every_redaction_level_renders_inert(demo_store) -> None:
     """Whatever a level leaves out, the page renders what is left and says what is missing."""
     redaction = pytest.importorskip("borderless.report.redaction")
-    person = demo.persona(None)
-    sources = demo.prepare(tmp_path, person)
-    with Store.open(paths.audit_path(tmp_path)) as store:
-        store.set_setting(HOME_SETTING, person.home_country)
-        pipeline.scan(store, sources)
-        pipeline.resolve_hosts(store, pipeline.ResolveOptions(offline=True))
-        for level in redaction.Redaction:
-            content = build_report(store, redaction=level)
-            text = "".join(assert_inert(render_html(content)).text)
-            assert f"Redaction: {level.value}." in text
-            if not content["platforms"]:
-                assert "This report names no platforms." in text
-            assert "Where the companies are at home" in text  # the map survives every level
+    for level in redaction.Redaction:
+        content = build_report(demo_store, redaction=level)
+        text = "".join(assert_inert(render_html(content)).text)
+        assert f"Redaction: {level.value}." in text
+        if not content["platforms"]:
+            assert "This report names no platforms." in text
+        assert "Where the companies are at home" in text  # the map survives every level

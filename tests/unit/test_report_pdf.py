@@ -18,8 +18,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from borderless import demo, paths, pipeline  # noqa: E402
-from borderless.home import HOME_SETTING  # noqa: E402
+from borderless import paths  # noqa: E402
 from borderless.report import Redaction, build_report, pdf  # noqa: E402
 from borderless.report.pdf import headline, write_pdf  # noqa: E402
 from borderless.store import Store  # noqa: E402
@@ -36,16 +35,9 @@ HOSTILE_NAMES = ("<img src=x onerror=alert(1)>", "<b>bold</b> & <i>it</i>")
 
 
 @pytest.fixture(scope="module")
-def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder holding the demo persona's audit (resolved offline), built once."""
-    folder = tmp_path_factory.mktemp("demo")
-    person = demo.persona(None)
-    sources = demo.prepare(folder, person)
-    with Store.open(paths.audit_path(folder)) as store:
-        store.set_setting(HOME_SETTING, person.home_country)
-        pipeline.scan(store, sources)
-        pipeline.resolve_hosts(store, pipeline.ResolveOptions(offline=True))
-    return folder
+def demo_data(demo_template: Path) -> Path:
+    """A data folder holding the demo persona's audit (resolved offline), only read here."""
+    return demo_template
 
 
 def demo_report(folder: Path, redaction: Redaction | None = None) -> dict[str, Any]:

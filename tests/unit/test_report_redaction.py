@@ -15,14 +15,6 @@ from borderless.report.redaction import DESCRIPTIONS, Redaction, redact
 
 
 @pytest.fixture
-def demo_store(store, tmp_path: Path):
-    person = demo.persona()
-    store.set_setting(HOME_SETTING, person.home_country)
-    pipeline.scan(store, demo.prepare(tmp_path, person))
-    return store
-
-
-@pytest.fixture
 def kept_urls_store(store, chromium_history: Path):
     pipeline.scan(store, [Source(SourceKind.CHROMIUM, "Chromium", "Ana Souza", chromium_history)],
                   keep_urls=True)  # fmt: skip
