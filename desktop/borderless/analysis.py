@@ -751,7 +751,8 @@ def country_rows(platforms: list[PlatformSummary], server: list[CountryVisits]) 
     by_home: dict[str, list[PlatformSummary]] = {}
     for platform in platforms:
         home = platform.attribution.legal_home
-        if home is not None and platform.attribution.is_attributed:
+        # Platforms only seen in cookies or DNS are in `platforms` too; this table counts visits.
+        if home is not None and platform.attribution.is_attributed and platform.visits:
             by_home.setdefault(home, []).append(platform)
     by_server = {row.country: row for row in server}
     rows = []

@@ -223,3 +223,15 @@ def test_adguard_home_is_found_where_it_installs_on_macos_and_windows(tmp_path: 
         shutil.copyfile(FIXTURES / "dns" / "querylog.json", data / "querylog.json")
     found = discover_dns(tmp_path)
     assert [source.kind for source in found] == [SourceKind.ADGUARD, SourceKind.ADGUARD]
+
+
+def test_platforms_never_visited_are_not_counted_as_visited_countries(demo_store) -> None:
+    """Hotjar (FR) is only looked up in the background of the demo: France had a row with
+    0 visits and 1 platform in the countries table."""
+    audit = analysis.audit(demo_store, "BR", shipped_catalogue(), shipped_law_table())
+    rows = {row.country: row for row in audit.countries}
+    assert "FR" not in rows
+    assert all(row.legal_home_visits or row.server_visits for row in rows.values())
+    us = rows["US"]
+    visited_us = [p for p in audit.platforms if p.attribution.legal_home == "US" and p.visits]
+    assert us.legal_home_platforms == len(visited_us)
