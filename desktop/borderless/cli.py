@@ -247,7 +247,7 @@ def _run_resolution(
     def announce(resolver: str, hosts: int) -> None:
         click.echo(
             f"Resolving {hosts:,} host names with {resolver}. It saw these names when you "
-            "browsed; use --offline to send none.",
+            "browsed (or your devices looked them up); use --offline to send none.",
             err=True,
         )
 
@@ -375,7 +375,7 @@ def cli(context: click.Context, self_test: bool, data_dir: Path | None) -> None:
     """Borderless shows where your data goes: which sites you visit, the companies behind them
     and where those are at home, and the countries their servers answer from, from the evidence
     already on your computer. It only ever reads copies of your browsers' files; the only thing it
-    sends is DNS queries for the hosts you visited, to the resolver you choose (none with
+    sends is DNS queries for the hosts in that evidence, to the resolver you choose (none with
     --offline).
 
     With no command it opens the window; where there is no screen it scans every browser

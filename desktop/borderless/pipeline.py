@@ -397,7 +397,8 @@ def resolve_hosts(
     cancelled: CancelledCallback | None = None,
     announce: Callable[[str, int], None] | None = None,
 ) -> ResolveSummary:
-    """Resolve the visited hosts that are new or expired, then locate every address not yet
+    """Resolve the hosts that are new or expired (visited, looked up in DNS evidence without
+    being blocked, or keeping cookies: store.EVIDENCED_HOSTS_SQL), then locate every address not yet
     located with the current databases. Offline, nothing is sent: hosts never resolved are
     recorded as such, and what is stored stays in use however old.
 

@@ -53,6 +53,16 @@ def time_text_of(seconds: float) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+# The hosts whose servers are worth locating: visited ones, ones a DNS log or capture saw looked
+# up (background traffic) unless every lookup was blocked or found no such name (nothing was
+# sent to them), and ones a browser keeps cookies for (they received data).
+EVIDENCED_HOSTS_SQL = (
+    "SELECT host_id FROM visits"
+    " UNION SELECT host_id FROM dns_lookups WHERE outcome NOT IN ('blocked', 'nxdomain')"
+    " UNION SELECT host_id FROM cookie_hosts"
+)
+
+
 def _migrate_to_1(db: sqlite_utils.Database) -> None:
     db.table("settings").create({"key": str, "value": str}, pk="key")
     db.table("sources").create(
@@ -668,12 +678,12 @@ class Store:
     # Resolution and geolocation --------------------------------------------------------------
 
     def hosts_to_resolve(self, now_s: int, refresh: bool = False) -> list[tuple[int, str, bool]]:
-        """Visited hosts never resolved, or whose last answer has expired (all with `refresh`):
-        (host id, name, whether the name is an IP address)."""
+        """Hosts to locate (see EVIDENCED_HOSTS_SQL) never resolved, or whose last answer has
+        expired (all with `refresh`): (host id, name, whether the name is an IP address)."""
         sql = (
             "SELECT h.id, h.name, h.is_ip FROM hosts AS h"
             " LEFT JOIN resolutions AS r ON r.host_id = h.id"
-            " WHERE h.id IN (SELECT DISTINCT host_id FROM visits)"
+            f" WHERE h.id IN ({EVIDENCED_HOSTS_SQL})"
         )
         parameters: list[int] = []
         if not refresh:
@@ -683,9 +693,9 @@ class Store:
         return [(int(host_id), str(name), bool(is_ip)) for host_id, name, is_ip in rows]
 
     def unresolved_hosts(self) -> list[tuple[int, str]]:
-        """Visited hosts with no resolution stored at all."""
+        """Hosts to locate (see EVIDENCED_HOSTS_SQL) with no resolution stored at all."""
         rows = self.connection.execute(
-            "SELECT id, name FROM hosts WHERE id IN (SELECT DISTINCT host_id FROM visits)"
+            f"SELECT id, name FROM hosts WHERE id IN ({EVIDENCED_HOSTS_SQL})"
             " AND id NOT IN (SELECT host_id FROM resolutions)"
         ).fetchall()
         return [(int(host_id), str(name)) for host_id, name in rows]

@@ -23,7 +23,7 @@ def test_scan_online_names_the_resolver_and_fills_the_report(home: Path, server:
     result = run("scan", "--online", "--resolver", server.address, home=home)
     assert (
         f"Resolving 24 host names with the resolver {server.address}. It saw these names when "
-        "you browsed; use --offline to send none."
+        "you browsed (or your devices looked them up); use --offline to send none."
     ) in result.stderr
     lines = result.stdout.splitlines()
     assert lines[1].startswith(

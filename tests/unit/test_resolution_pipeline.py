@@ -258,3 +258,34 @@ def test_visits_per_server_country(scanned, server: Dnsmasq) -> None:
     assert (countries["CN"]["visits"], countries["RU"]["visits"]) == (2, 1)
     assert countries["NL"] == {"country": "NL", "visits": 1, "hosts": 1, "edge_only_visits": 0}
     assert list(countries) == ["US", "IE", "CN", "NL", "RU"]  # most visits first, then by code
+
+
+def test_hosts_seen_only_in_dns_or_cookies_are_located_too(store, server: Dnsmasq) -> None:
+    """A Pi-hole's database keeps no answers: the background traffic it shows would have no
+    server location unless its hosts are asked for too. A blocked or non-existent name is not
+    asked for: nothing was sent to it."""
+    from borderless.domains import canonical_host
+    from borderless.model import CookieHost, DnsLookup, LookupOutcome
+
+    lookups = [
+        DnsLookup(1_764_000_000_000_000, "vk.com", "A", LookupOutcome.ANSWERED, client="10.0.0.2"),
+        DnsLookup(1_764_000_000_000_001, "www.baidu.com", "A", LookupOutcome.BLOCKED),
+        DnsLookup(1_764_000_000_000_002, "ya.ru", "A", LookupOutcome.NXDOMAIN),
+    ]
+    jar = [CookieHost("www.wikipedia.org", 2, None, None, None, persistent=False)]
+    pihole = Source(SourceKind.PIHOLE, "Pi-hole", "pihole-FTL.db", Path("/nonexistent/a.db"))
+    cookies = Source(SourceKind.CHROMIUM_COOKIES, "Chromium cookies", "Default",
+                     Path("/nonexistent/Cookies"))  # fmt: skip
+    with store.transaction():
+        scan_id = store.begin_scan()
+        store.record_dns_lookups(store.source_id(pihole), scan_id, lookups, canonical_host)
+        store.record_cookie_hosts(store.source_id(cookies), scan_id, jar, canonical_host)
+    summary = resolve_hosts(store, online(server.address))
+    assert summary.hosts_considered == 2
+    asked = {line.split("] ")[1] for line in server.queries()}
+    assert {"vk.com", "www.wikipedia.org"} <= asked
+    assert not {"www.baidu.com", "ya.ru"} & asked
+    answers = stored(store)
+    assert answers["vk.com"]["status"] == "ok"
+    assert answers["www.wikipedia.org"]["status"] == "ok"
+    assert "www.baidu.com" not in answers and "ya.ru" not in answers

@@ -40,10 +40,12 @@ def ask_before_resolving(parent: QWidget, resolver: str, hosts: int | None) -> b
     box.setIcon(QMessageBox.Icon.Information)
     box.setText(
         f"To find where the servers are, Borderless asks {resolver} for the addresses of {count} "
-        "you visited, once each."
+        "found on this computer (the sites you visited, and names your devices looked up or keep "
+        "cookies for), once each."
     )
     box.setInformativeText(
-        "That resolver already saw these names when you browsed; nothing else is sent, and "
+        "Your resolver already saw these names when they were first looked up; nothing else is "
+        "sent, and "
         "nothing goes to Borderless. Offline mode sends nothing at all: you then see who owns "
         "each site, but not where its servers are."
     )
