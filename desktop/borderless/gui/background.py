@@ -116,9 +116,10 @@ class ClientsModel(_SortedModel):
 class DnsHostsModel(_SortedModel):
     """One row per host seen in DNS evidence, with who runs it and whether it was visited."""
 
-    HEADERS = ("Host", "Platform", "Owner", "Legal home", "Lookups", "Blocked", "Devices",
-               "Visited")  # fmt: skip
-    NUMERIC = frozenset({4, 5})
+    HEADERS = ("Host", "Platform", "Owner", "Legal home", "Servers in", "Lookups", "Blocked",
+               "Devices", "Visited")  # fmt: skip
+    NUMERIC = frozenset({5, 6})
+    VISITED_COLUMN = 8
     CLIENTS_ROLE = Qt.ItemDataRole.UserRole + 3
     VISITED_ROLE = Qt.ItemDataRole.UserRole + 4
 
@@ -131,11 +132,14 @@ class DnsHostsModel(_SortedModel):
         for entry, was_visited in zip(rows, self._visited, strict=True):
             attribution = audit.attributions.get(entry.host) if audit else None
             home = attribution.legal_home if attribution else None
+            network = audit.networks.get(entry.host) if audit else None
+            servers = " ".join(network.server_countries) if network else ""
             row = (
                 entry.host,
                 attribution.platform if attribution else "",
                 (attribution.parent or attribution.hosted_by or "") if attribution else "",
                 home or "",
+                servers + (" (edge)" if network and network.anycast else ""),
                 entry.lookups,
                 entry.blocked,
                 ", ".join(client_text(client) for client in entry.clients),
@@ -143,8 +147,9 @@ class DnsHostsModel(_SortedModel):
             )
             values.append(row)
             home_text = f"{country_name(home, in_sentence=False)} ({home})" if home else ""
-            texts.append((*(str(value) for value in row[:3]), home_text, f"{entry.lookups:,}",
-                          f"{entry.blocked:,}", str(row[6]), str(row[7])))  # fmt: skip
+            texts.append((*(str(value) for value in row[:3]), home_text, str(row[4]),
+                          f"{entry.lookups:,}", f"{entry.blocked:,}", str(row[7]),
+                          str(row[8])))  # fmt: skip
         self._fill(rows, values, texts)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -153,7 +158,7 @@ class DnsHostsModel(_SortedModel):
             if role == self.CLIENTS_ROLE:
                 return entry.clients
             if role == self.VISITED_ROLE:
-                return self._values[index.row()][7] == "yes"
+                return self._values[index.row()][self.VISITED_COLUMN] == "yes"
         return super().data(index, role)
 
 
@@ -257,7 +262,7 @@ class BackgroundView(QWidget):
         table.horizontalHeader().setStretchLastSection(True)
         table.horizontalHeader().setResizeContentsPrecision(40)
         table.horizontalHeader().setMaximumSectionSize(360)
-        table.sortByColumn(1 if name == "Devices" else 4, Qt.SortOrder.DescendingOrder)
+        table.sortByColumn(1 if name == "Devices" else 5, Qt.SortOrder.DescendingOrder)
         return table
 
     def set_audit(self, audit: Audit | None) -> None:
