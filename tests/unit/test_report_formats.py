@@ -179,3 +179,28 @@ def test_the_core_and_its_writers_stay_free_of_qt() -> None:
         " assert not [m for m in sys.modules if m.startswith('PySide6')]"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_hostile_history_in_the_sqlite_and_html_reports(hostile_store, tmp_path: Path) -> None:
+    """Stored as plain values in SQLite, escaped in HTML: nothing from the history is markup."""
+    from html.parser import HTMLParser
+
+    database = tmp_path / "hostile.sqlite"
+    write_report(hostile_store, "sqlite", str(database), redaction=Redaction.NONE)
+    with sqlite3.connect(database) as connection:
+        profiles = {row[0] for row in connection.execute("SELECT profile FROM report_sources")}
+        assert HOSTILE_PROFILE in profiles
+        assert connection.execute("SELECT count(*) FROM visit_log").fetchone()[0] > 0
+    page = tmp_path / "hostile.html"
+    write_report(hostile_store, "html", str(page), redaction=Redaction.NONE)
+    tags: list[str] = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            tags.append(tag)
+            assert not [name for name, _ in attrs if name.startswith("on")]
+
+    text = page.read_text(encoding="utf-8")
+    Tags().feed(text)
+    assert "script" not in tags and "img" not in tags
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
