@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, Slot
+from PySide6.QtCore import QAbstractItemModel, QItemSelection, QSortFilterProxyModel, Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from borderless.analysis import Audit, ClientSummary, DnsEvidence
 from borderless.geography import country_name
 
-from .models import ModelIndex, _reorder, _sort_key, _TableModel
+from .models import ModelIndex, PrecomputedModel, table_view
 
 NO_CLIENT = "this computer / not recorded"
 EMPTY_TEXT = (
@@ -35,48 +35,7 @@ def client_text(client: str | None) -> str:
     return client if client is not None else NO_CLIENT
 
 
-class _SortedModel(_TableModel):
-    """A table whose cells are worked out once, sorted in Python like the platforms table."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[Any] = []
-        self._values: list[tuple[Any, ...]] = []
-        self._texts: list[tuple[str, ...]] = []
-
-    NUMERIC: frozenset[int] = frozenset()
-
-    def _fill(
-        self, rows: list[Any], values: list[tuple[Any, ...]], texts: list[tuple[str, ...]]
-    ) -> None:
-        self.beginResetModel()
-        self._rows, self._values, self._texts = rows, values, texts
-        self.endResetModel()
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(self.HEADERS):
-            return
-        order_of = sorted(
-            range(len(self._rows)),
-            key=lambda row: _sort_key(self._values[row][column]),
-            reverse=order == Qt.SortOrder.DescendingOrder,
-        )
-        _reorder(self, order_of, (self._rows, self._values, self._texts))
-
-    def row_at(self, row: int) -> Any:
-        return self._rows[row]
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._texts[index.row()][index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.NUMERIC:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-
-class ClientsModel(_SortedModel):
+class ClientsModel(PrecomputedModel):
     """One row per asking device."""
 
     HEADERS = ("Device", "Lookups", "Blocked", "Hosts", "Never visited", "Owners abroad",
@@ -113,7 +72,7 @@ class ClientsModel(_SortedModel):
         self._fill(list(clients), values, texts)
 
 
-class DnsHostsModel(_SortedModel):
+class DnsHostsModel(PrecomputedModel):
     """One row per host seen in DNS evidence, with who runs it and whether it was visited."""
 
     HEADERS = ("Host", "Platform", "Owner", "Legal home", "Servers in", "Lookups", "Blocked",
@@ -249,20 +208,10 @@ class BackgroundView(QWidget):
         self.set_audit(None)
 
     @staticmethod
-    def _table(model: Any, name: str) -> QTableView:
-        table = QTableView()
-        table.setAccessibleName(name)
-        table.setModel(model)
-        table.setSortingEnabled(True)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    def _table(model: QAbstractItemModel, name: str) -> QTableView:
+        table = table_view(model, name, 1 if name == "Devices" else 5)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setAlternatingRowColors(True)
-        table.verticalHeader().setVisible(False)
-        table.setWordWrap(False)
-        table.horizontalHeader().setStretchLastSection(True)
-        table.horizontalHeader().setResizeContentsPrecision(40)
         table.horizontalHeader().setMaximumSectionSize(360)
-        table.sortByColumn(1 if name == "Devices" else 5, Qt.SortOrder.DescendingOrder)
         return table
 
     def set_audit(self, audit: Audit | None) -> None:
@@ -272,7 +221,6 @@ class BackgroundView(QWidget):
         for table in (self.clients_table, self.hosts_table):
             header = table.horizontalHeader()
             table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
-            table.resizeColumnsToContents()
         self.summary.setText(summary_text(audit))
         spots = audit.blind_spots if audit else []
         self.blind_spots.setVisible(bool(spots))

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -66,7 +65,7 @@ from .detail import platform_html
 from .dialogs import AboutDialog, SettingsDialog, ask_before_resolving
 from .export import ExportDialog, ExportJob
 from .map_view import WorldMapView
-from .models import BarDelegate, CountriesModel, CountryFilterProxy, PlatformsModel
+from .models import BarDelegate, CountriesModel, CountryFilterProxy, PlatformsModel, table_view
 from .timeline import TimelineView
 from .workers import AnalysisJob, AnalysisOutcome, ScanJob, ScanOutcome, SourcesJob
 
@@ -227,7 +226,7 @@ class MainWindow(QMainWindow):
         self.platforms_search.setAccessibleName("Search platforms")
         self.platforms_search.setClearButtonEnabled(True)
         self.platforms_search.textChanged.connect(self.platforms_proxy.setFilterFixedString)
-        self.platforms_table = self._table(self.platforms_proxy, "Platforms")
+        self.platforms_table = table_view(self.platforms_proxy, "Platforms", 6)
         self.platforms_table.horizontalHeader().setMaximumSectionSize(320)
         self.detail = QTextBrowser()
         self.detail.setAccessibleName("Platform detail")
@@ -249,7 +248,7 @@ class MainWindow(QMainWindow):
         self.countries_model = CountriesModel()
         self.countries_proxy = CountryFilterProxy()
         self.countries_proxy.setSourceModel(self.countries_model)
-        self.countries_table = self._table(self.countries_proxy, "Countries")
+        self.countries_table = table_view(self.countries_proxy, "Countries", 1)
         bars = BarDelegate(lambda: self.countries_model.maximum, self.countries_table)
         countries_header = self.countries_table.horizontalHeader()
         for column in (1, 3):
@@ -299,27 +298,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.stage, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self._show_audit(None)
-
-    def _table(self, model: CountryFilterProxy, name: str) -> QTableView:
-        table = QTableView()
-        table.setAccessibleName(name)
-        table.setModel(model)
-        table.setSortingEnabled(True)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setAlternatingRowColors(True)
-        table.verticalHeader().setVisible(False)
-        table.setWordWrap(False)
-        table.horizontalHeader().setStretchLastSection(True)
-        # Fitting a column reads the first rows only: thousands of platforms would stall it.
-        table.horizontalHeader().setResizeContentsPrecision(40)
-        table.verticalHeader().setResizeContentsPrecision(40)
-        # Columns fit their contents whenever the data changes, up to a limit, and the person
-        # may widen them.
-        # Fitting runs in its own turn of the event loop: done inside the reset, the two together
-        # would hold the window longer than a person notices.
-        model.modelReset.connect(lambda: QTimer.singleShot(0, table.resizeColumnsToContents))
-        table.sortByColumn(1 if name == "Countries" else 6, Qt.SortOrder.DescendingOrder)
-        return table
 
     # State ----------------------------------------------------------------------------------
 

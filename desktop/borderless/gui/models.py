@@ -6,15 +6,22 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+)
 
 from borderless.analysis import Audit, CountryRow, PlatformSummary
 from borderless.geography import country_name
@@ -51,7 +58,52 @@ class _TableModel(QAbstractTableModel):
         return None
 
 
-class PlatformsModel(_TableModel):
+class PrecomputedModel(_TableModel):
+    """A table whose cells (sort values and texts) are worked out once when it is filled, and
+    sorted in Python on them: a proxy comparing thousands of rows through data() would hold the
+    GUI thread for a fifth of a second."""
+
+    NUMERIC: frozenset[int] = frozenset()  # columns aligned right
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[Any] = []
+        self._values: list[tuple[Any, ...]] = []
+        self._texts: list[tuple[str, ...]] = []
+
+    def _fill(
+        self, rows: list[Any], values: list[tuple[Any, ...]], texts: list[tuple[str, ...]]
+    ) -> None:
+        self.beginResetModel()
+        self._rows, self._values, self._texts = rows, values, texts
+        self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.HEADERS):
+            return
+        order_of = sorted(
+            range(len(self._rows)),
+            key=lambda row: _sort_key(self._values[row][column]),
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
+        _reorder(self, order_of, (self._rows, self._values, self._texts))
+
+    def row_at(self, row: int) -> Any:
+        return self._rows[row]
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._texts[index.row()][index.column()]
+        if role == SORT_ROLE:
+            return self._values[index.row()][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class PlatformsModel(PrecomputedModel):
     """One row per platform (or unattributed domain) of the audit."""
 
     HEADERS = (
@@ -70,22 +122,20 @@ class PlatformsModel(_TableModel):
         "Evidence",
     )
 
+    NUMERIC = frozenset({6, 7, 8})
+
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[PlatformSummary] = []
-        self._values: list[tuple[Any, ...]] = []
-        self._texts: list[tuple[str, ...]] = []
         self._total = 0
 
     def set_audit(self, audit: Audit | None) -> None:
-        self.beginResetModel()
-        self._rows = list(audit.platforms) if audit else []
+        rows = list(audit.platforms) if audit else []
         self._total = audit.totals.visits if audit else 0
         # Cells are worked out once here: sorting and sizing columns read them thousands of times.
-        self._values = [self._row_values(platform) for platform in self._rows]
-        self._texts = [self._row_texts(platform, values) for platform, values in
-                       zip(self._rows, self._values, strict=True)]  # fmt: skip
-        self.endResetModel()
+        values = [self._row_values(platform) for platform in rows]
+        texts = [self._row_texts(platform, cells) for platform, cells in
+                 zip(rows, values, strict=True)]  # fmt: skip
+        self._fill(rows, values, texts)
 
     def _row_values(self, platform: PlatformSummary) -> tuple[Any, ...]:
         attribution = platform.attribution
@@ -117,30 +167,14 @@ class PlatformsModel(_TableModel):
         return tuple(texts)
 
     def platform(self, row: int) -> PlatformSummary:
-        return self._rows[row]
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort in Python on the cells worked out in advance: a proxy comparing thousands of
-        rows through data() would hold the GUI thread for a fifth of a second."""
-        if not 0 <= column < len(self.HEADERS):
-            return
-        order_of = sorted(
-            range(len(self._rows)),
-            key=lambda row: _sort_key(self._values[row][column]),
-            reverse=order == Qt.SortOrder.DescendingOrder,
-        )
-        _reorder(self, order_of, (self._rows, self._values, self._texts))
+        platform: PlatformSummary = self._rows[row]
+        return platform
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = index.row(), index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._texts[row][column]
-        if role == SORT_ROLE:
-            return self._values[row][column]
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (6, 7, 8):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        shown = super().data(index, role)
+        if shown is not None or not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return shown
+        row = index.row()
         platform = self._rows[row]
         attribution = platform.attribution
         if role == COUNTRIES_ROLE:
@@ -157,6 +191,30 @@ class PlatformsModel(_TableModel):
             lines.append("Hosts: " + ", ".join(platform.hosts[:8]))
             return "\n".join(lines)
         return None
+
+
+def table_view(model: QAbstractItemModel, name: str, sort_column: int) -> QTableView:
+    """A read-only table of whole rows, sorted by `sort_column`, most first, whose columns fit
+    their contents whenever the data changes."""
+    table = QTableView()
+    table.setAccessibleName(name)
+    table.setModel(model)
+    table.setSortingEnabled(True)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    table.setWordWrap(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    # Fitting a column reads the first rows only: thousands of platforms would stall it.
+    table.horizontalHeader().setResizeContentsPrecision(40)
+    table.verticalHeader().setResizeContentsPrecision(40)
+    # Columns fit their contents whenever the data changes, up to a limit, and the person may
+    # widen them. Fitting runs in its own turn of the event loop: done inside the reset, the two
+    # together would hold the window longer than a person notices.
+    # The table is the timer's context: a table deleted before its turn comes is not called.
+    model.modelReset.connect(lambda: QTimer.singleShot(0, table, table.resizeColumnsToContents))
+    table.sortByColumn(sort_column, Qt.SortOrder.DescendingOrder)
+    return table
 
 
 def _sort_key(value: Any) -> Any:

@@ -96,7 +96,7 @@ def _checks(report: Callable[[str], None], problems: list[str]) -> None:
         window = MainWindow(data, ResolveOptions(offline=True))
         window.show()
         _wait(app, lambda: window.isVisible() and window.windowHandle() is not None, "the window")
-        window._on_demo_action_triggered()  # what the Demo persona button does
+        window.demo_action.trigger()  # the Demo persona button
         _wait(app, lambda: window.audit is not None and window.audit.totals.visits > 0,
               "the demo persona's scan")  # fmt: skip
         assert window.audit is not None

@@ -111,8 +111,8 @@ def build_report(
     content["timeline_unit"] = "week" if span >= analysis.WEEKS_FROM_DAYS else "day"
     if redaction is Redaction.NONE:
         content["urls"] = _urls(store)
-    # Plain JSON data all the way down (dataclasses leave tuples), whatever writes it next.
-    return redact(json.loads(json.dumps(content)), redaction)
+    # redact() works on a JSON copy, which also turns the dataclasses' tuples into lists.
+    return redact(content, redaction)
 
 
 def _categories(audit: analysis.Audit) -> list[dict[str, Any]]:

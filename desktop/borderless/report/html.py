@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from borderless.domains import display_host
 from borderless.geography import country_name
+from borderless.report.figures import ATTRIBUTED, headline, legal_home_visits
 from borderless.report.svgmap import map_source, map_svg
 
 # Okabe-Ito blue and orange and a neutral grey, as the window's timeline (gui/timeline.py).
@@ -32,7 +33,6 @@ LAW_FLOWS = 5
 BACKGROUND_ROWS = 500
 URL_ROWS = 1000
 HOSTS_PER_PLATFORM = 6
-ATTRIBUTED = ("established", "named")
 
 REDACTION_LEVELS = {
     "none": "Nothing is left out: every host, and full web addresses where they were kept.",
@@ -287,94 +287,7 @@ def _cut_note(shown: int, total: int, what: str) -> str:
     )
 
 
-# The headline --------------------------------------------------------------------------------
-
-
-def headline(content: Content) -> tuple[str, str]:
-    """The report's point in one sentence and the counts behind it (plain text).
-
-    The same words as the window's headline (gui/main_window.py `headline_text`), written from
-    the report's totals so that no Qt is needed.
-    """
-    totals = _dict(content.get("totals"))
-    if not _int(totals.get("visits")):
-        return ("Nothing scanned yet.", "Scan your browsers, or open the demo persona.")
-    share = _dict(totals.get("voluntary_cross_border_share"))
-    home = content.get("home_country") or None
-    home_name = country_name(home) if home else "your country"
-    parts = []
-    foreign = share.get("foreign_legal_home_share")
-    if home is None:
-        sentence = (
-            "No home country is known, so nothing counts as abroad: set one with "
-            "borderless scan --home CC."
-        )
-    else:
-        if isinstance(foreign, int | float):
-            parts.append(
-                f"{foreign:.0%} of the sites you chose to visit are run by companies based "
-                f"outside {home_name}"
-            )
-        servers = share.get("servers_abroad_share")
-        if isinstance(servers, int | float):
-            parts.append(f"{servers:.0%} answered from servers abroad")
-        sentence = "; ".join(parts) + "." if parts else "No visit could be attributed yet."
-    source = content.get("home_country_source")
-    if home and source in ("timezone", "locale"):
-        # A guess is never presented as the person's choice.
-        sentence += (
-            f" (Home is {country_name(home, in_sentence=False)}, guessed from the "
-            f"{'time zone' if source == 'timezone' else 'language settings'} of the computer "
-            "that wrote this report.)"
-        )
-    period = _dict(content.get("period"))
-    first = str(period.get("first_visit") or "")[:10]
-    last = str(period.get("last_visit") or "")[:10]
-    unknown = _int(share.get("suggested_visits")) + _int(share.get("unattributed_visits"))
-    located = _int(share.get("located_visits"))
-    detail = (
-        f"{_int(share.get('user_initiated_visits')):,} visits you started, {first} to {last}: "
-        f"{_int(share.get('attributed_visits')):,} to platforms whose owner is known"
-        f" ({_int(share.get('foreign_legal_home_visits')):,} abroad), {unknown:,} not attributed; "
-        + (
-            f"servers placed for {located:,}."
-            if located
-            else "server locations not looked up yet (offline, or not resolved)."
-        )
-    )
-    return sentence, detail
-
-
 # Derived figures -----------------------------------------------------------------------------
-
-
-def legal_home_visits(content: Content) -> dict[str, int]:
-    """Visits per legal home, of attributed platforms only: the report's `legal_homes`, or else
-    summed from its platforms, its owners or its flows (a redacted report may lack some)."""
-    values: dict[str, int] = {}
-    totals = _rows(content.get("legal_homes"))
-    platforms = _rows(content.get("platforms"))
-    owners = _rows(content.get("owners"))
-    if totals:
-        for row in totals:
-            if row.get("country"):
-                values[str(row["country"])] = _int(row.get("visits"))
-    elif platforms:
-        for platform in platforms:
-            home = platform.get("legal_home")
-            if home and platform.get("attribution") in ATTRIBUTED:
-                values[str(home)] = values.get(str(home), 0) + _int(platform.get("visits"))
-    elif owners:
-        for owner in owners:
-            home = owner.get("legal_home")
-            if home:
-                values[str(home)] = values.get(str(home), 0) + _int(owner.get("visits"))
-    else:
-        for flow in _rows(content.get("flows")):
-            if flow.get("kind") == "legal_home" and flow.get("to"):
-                destination = str(flow["to"])
-                values[destination] = values.get(destination, 0) + _int(flow.get("visits"))
-    return {code: count for code, count in values.items() if count > 0}
 
 
 def server_visits(content: Content) -> tuple[dict[str, int], dict[str, int]]:

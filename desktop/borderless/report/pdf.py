@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from borderless import worldmap
 from borderless.geography import country_name
+from borderless.report.figures import headline, legal_home_visits, legal_homes
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QObject, QRect, QRectF, QSizeF
@@ -110,9 +111,6 @@ OBJECT_TYPE_OFFSET = 1
 FIGURE_PROPERTY_OFFSET = 1
 
 # Attributions that count as fact (the catalogue's, or a tracker list's naming a known company).
-ATTRIBUTED = ("established", "named")
-
-_GUESSED_FROM = {"timezone": "time zone", "locale": "language settings"}
 
 
 # The plan: plain elements, no Qt ------------------------------------------------------------
@@ -259,48 +257,6 @@ def _more(shown: int, total: int, what: str) -> list[Element]:
     return [_p(f"{total - shown:,} more {what} in the CSV or JSON export.", style="note")]
 
 
-def headline(content: Mapping[str, Any]) -> tuple[str, str]:
-    """The report's point in one sentence and the count behind it, in the window's words
-    (gui/main_window.py `headline_text`), from the content alone."""
-    totals = _dict(content.get("totals"))
-    if not totals.get("visits"):
-        return ("Nothing scanned yet.", "This report holds no visits.")
-    share = _dict(totals.get("voluntary_cross_border_share"))
-    home_code = content.get("home_country")
-    home = country_name(home_code) if home_code else "your country"
-    parts = []
-    if share.get("foreign_legal_home_share") is not None:
-        parts.append(
-            f"{share['foreign_legal_home_share']:.0%} of the sites you chose to visit are run by "
-            f"companies based outside {home}"
-        )
-    if share.get("servers_abroad_share") is not None:
-        parts.append(f"{share['servers_abroad_share']:.0%} answered from servers abroad")
-    sentence = "; ".join(parts) + "." if parts else "No visit could be attributed yet."
-    source = content.get("home_country_source")
-    if home_code and source in _GUESSED_FROM:
-        # A guess is never presented as the person's choice.
-        sentence += (
-            f" (Home is {country_name(home_code, in_sentence=False)}, guessed from your "
-            f"{_GUESSED_FROM[source]}.)"
-        )
-    period = _dict(content.get("period"))
-    unknown = share.get("suggested_visits", 0) + share.get("unattributed_visits", 0)
-    located = share.get("located_visits", 0)
-    detail = (
-        f"{share.get('user_initiated_visits', 0):,} visits you started, "
-        f"{_day(period.get('first_visit'))} to {_day(period.get('last_visit'))}: "
-        f"{share.get('attributed_visits', 0):,} to platforms whose owner is known"
-        f" ({share.get('foreign_legal_home_visits', 0):,} abroad), {unknown:,} not attributed; "
-        + (
-            f"servers placed for {located:,}."
-            if located
-            else "server locations not looked up yet (offline, or not resolved)."
-        )
-    )
-    return sentence, detail
-
-
 def _redaction_line(content: Mapping[str, Any]) -> Paragraph:
     redaction = _dict(content.get("redaction"))
     level = _text(redaction.get("level"))
@@ -364,42 +320,8 @@ def _summary(content: Mapping[str, Any]) -> list[Element]:
     ]
 
 
-def _legal_homes(content: Mapping[str, Any]) -> dict[str, tuple[float, int | None]]:
-    """Visits and platforms per legal home: from the content's own `legal_homes`, else summed
-    from the attributed platforms, else from the owners (a redacted report), else from the
-    legal-home flows. The platform count is None where the content does not give it."""
-    rows = _list(content.get("legal_homes"))
-    if rows:
-        return {
-            row["country"]: (float(row.get("visits") or 0), row.get("platforms"))
-            for row in rows
-            if row.get("country")
-        }
-    found: dict[str, tuple[float, int | None]] = {}
-    platforms = _list(content.get("platforms"))
-    if platforms:
-        for platform in platforms:
-            home = platform.get("legal_home")
-            if home and platform.get("attribution") in ATTRIBUTED:
-                visits, count = found.get(home, (0.0, 0))
-                found[home] = (visits + (platform.get("visits") or 0), (count or 0) + 1)
-        return found
-    owners = _list(content.get("owners"))
-    if owners:
-        for owner in owners:
-            home = owner.get("legal_home")
-            if home:
-                visits, _ = found.get(home, (0.0, None))
-                found[home] = (visits + (owner.get("visits") or 0), None)
-        return found
-    for flow in _list(content.get("flows")):
-        if flow.get("kind") == "legal_home" and flow.get("to"):
-            found[flow["to"]] = (float(flow.get("visits") or 0), None)
-    return found
-
-
 def _legal_home_values(content: Mapping[str, Any]) -> dict[str, float]:
-    return {code: visits for code, (visits, _) in _legal_homes(content).items()}
+    return {code: float(visits) for code, visits in legal_home_visits(content).items()}
 
 
 def _arcs(content: Mapping[str, Any], kind: str) -> tuple[tuple[str, float], ...]:
@@ -626,7 +548,7 @@ def _urls(content: Mapping[str, Any]) -> list[Element]:
 
 def _countries(content: Mapping[str, Any]) -> list[Element]:
     """Per country: visits by legal home and by server location, with bars."""
-    homes = _legal_homes(content)
+    homes = legal_homes(content)
     legal = {code: visits for code, (visits, _) in homes.items()}
     server = {row["country"]: row for row in _list(content.get("countries")) if row.get("country")}
     codes = sorted(

@@ -45,7 +45,8 @@ DESCRIPTIONS = {
 
 def redact(content: dict[str, Any], level: Redaction) -> dict[str, Any]:
     """A copy of a report's content holding only what `level` reveals (see the module)."""
-    # A JSON round trip copies plain data several times faster than copy.deepcopy.
+    # A JSON round trip copies plain data several times faster than copy.deepcopy, and leaves
+    # plain JSON data all the way down (lists, not tuples) for every writer.
     result: dict[str, Any] = json.loads(json.dumps(content))
     result["redaction"] = {"level": level.value, "description": DESCRIPTIONS[level]}
     if level.rank >= Redaction.PATHS.rank:

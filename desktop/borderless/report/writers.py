@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from borderless.report.content import build_report
+from borderless.report.figures import legal_home_visits
 from borderless.report.redaction import DEFAULT as DEFAULT_REDACTION
 from borderless.report.redaction import Redaction
 from borderless.store import Store
@@ -391,10 +392,12 @@ def map_values(report: dict[str, Any], map_mode: str) -> tuple[dict[str, float],
     """Visits per country and the flows from home, for the map of `map_mode` ("legal-home" or
     "servers")."""
     if map_mode == "servers":
-        rows, kind = report.get("countries", []), "server"
+        values = {row["country"]: float(row["visits"]) for row in report.get("countries", [])
+                  if row["visits"]}  # fmt: skip
+        kind = "server"
     else:
-        rows, kind = report.get("legal_homes", []), "legal_home"
-    values = {row["country"]: float(row["visits"]) for row in rows if row["visits"]}
+        values = {code: float(visits) for code, visits in legal_home_visits(report).items()}
+        kind = "legal_home"
     flows = [
         (flow["from"], flow["to"], float(flow["visits"]))
         for flow in report.get("flows", [])
